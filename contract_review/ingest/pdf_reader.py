@@ -24,12 +24,6 @@ from contract_review.errors import CorruptFile, EncryptedFile
 from contract_review.ingest.limits import Limits, check_pages
 from contract_review.model import Block, PageInfo, StyleSpan
 
-_MARKER = re.compile(
-    r"^(điều\s+\d{1,3}\b|chương\s+[ivxlc\d]+\b|phần\s+[ivxlc\d]+\b|mục\s+\d+\b|phụ\s+lục\b|[IVXLC]{1,6}\s*[.)]\s|"
-    r"[1-9]\d{0,2}(\.[1-9]\d{0,2}){0,3}[.)]?\s|\(?[a-zđ]\s*\)\s|\(?(i{1,3}|iv|vi{0,3}|ix|x)\)\s|[-+•*●▪○◦►❖✓➢]\s|"
-    r"đại diện\b|\(ký\b)",
-    re.I,
-)
 _PAGE_NUMBER = re.compile(r"^\s*(trang|page)?\s*[-–]?\s*\d{1,4}\s*([/]\s*\d{1,4}|trên\s*\d{1,4}|of\s*\d{1,4})?\s*[-–]?\s*$", re.I)
 
 
@@ -44,7 +38,8 @@ class _Line:
     size: float | None
     color: str | None
     background: str | None = None
-    segments: list[tuple[float, float]] = field(default_factory=list)
+    col: int = 0  # 0 single column or full width; 1 left, 2 right column
+    baseline: float | None = None  # y of the first glyph's origin, from the top of the page
 
 
 def _color(tp, index: int) -> str | None:
@@ -53,6 +48,13 @@ def _color(tp, index: int) -> str | None:
     if not ok:
         return None
     return f"{r.value:02X}{g.value:02X}{b.value:02X}"
+
+
+def _baseline(tp, index: int, height: float) -> float | None:
+    x, y = ctypes.c_double(), ctypes.c_double()
+    if pdfium_c.FPDFText_GetCharOrigin(tp.raw, index, x, y):
+        return height - y.value
+    return None
 
 
 def _filled_areas(page, height: float) -> list[tuple[float, float, float, float, str]]:
@@ -76,92 +78,148 @@ def _filled_areas(page, height: float) -> list[tuple[float, float, float, float,
 
 
 def _ruling_count(page) -> int:
+    """Number of straight stroked segments drawn on the page (table rulings)."""
     n = 0
     try:
         for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
-            x0, y0, x1, y1 = obj.get_pos()
-            if (x1 - x0) < 2.5 or (y1 - y0) < 2.5:
-                n += 1
+            fillmode, stroke = ctypes.c_int(), ctypes.c_int()
+            if pdfium_c.FPDFPath_GetDrawMode(obj.raw, fillmode, stroke) and stroke.value:
+                n += max(pdfium_c.FPDFPath_CountSegments(obj.raw) - 1, 1)
+            else:
+                x0, y0, x1, y1 = obj.get_pos()
+                if (x1 - x0) < 2.5 or (y1 - y0) < 2.5:
+                    n += 1  # thin filled rectangles drawn as rules
     except Exception:
         return 0
     return n
 
 
 def _page_lines(page, tp, page_no: int) -> list[_Line]:
+    """Visual lines of a page: pdfium's stream-order text split at line breaks, each line split again
+    at large horizontal gaps (side-by-side columns written on one baseline), with its box, median
+    font size, colour and the background drawn behind it."""
     width, height = page.get_size()
     areas = _filled_areas(page, height)
-    segs = []
-    for i in range(tp.count_rects()):
-        left, bottom, right, top = tp.get_rect(i)
-        text = tp.get_text_bounded(left, bottom, right, top)
-        text = text.replace("\r", " ").replace("\n", " ")
-        if not text.strip():
-            continue
-        mid_y = (top + bottom) / 2
-        idx = tp.get_index(left + 0.5, mid_y, 2.0, 2.0)
-        sizes, color = [], None
-        if idx is not None and idx >= 0:
-            n = len(text)
-            for k in range(idx, min(idx + n, tp.count_chars())):
-                s = pdfium_c.FPDFText_GetFontSize(tp.raw, k)
-                if s > 0:
-                    sizes.append(round(s * 2) / 2)
-            color = _color(tp, idx)
-        segs.append((left, right, height - top, height - bottom, text, sizes, color))
-    # group segments into visual lines by vertical overlap, parts in x order
-    segs.sort(key=lambda s: ((s[2] + s[3]) / 2, s[0]))
-    groups: list[list[tuple]] = []
-    for seg in segs:
-        t, b = seg[2], seg[3]
-        h = max(b - t, 1.0)
-        if groups:
-            g = groups[-1]
-            gt, gb = min(s[2] for s in g), max(s[3] for s in g)
-            if abs((gt + gb) / 2 - (t + b) / 2) < 0.45 * h:
-                g.append(seg)
-                continue
-        groups.append([seg])
+    n = tp.count_chars()
+    text = tp.get_text_range(0, n) if n else ""
+    if len(text) != n:  # pdfium inserted or dropped characters: index arithmetic is unsafe
+        text = text[:n].ljust(n)
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in "\r\n":
+            if i > start:
+                pieces.append((start, i))
+            start = i + 1
+    if start < n:
+        pieces.append((start, n))
     lines: list[_Line] = []
-    for g in groups:
-        g.sort(key=lambda s: s[0])
-        sizes = [x for s in g for x in s[5]]
-        ln = _Line(
-            page=page_no, x0=g[0][0], x1=max(s[1] for s in g), top=min(s[2] for s in g),
-            bottom=max(s[3] for s in g), text=" ".join(s[4].strip() for s in g),
-            size=statistics.median(sizes) if sizes else None, color=g[0][6],
-            segments=[(s[0], s[1]) for s in g],
-        )
-        cx, cy = (ln.x0 + ln.x1) / 2, (ln.top + ln.bottom) / 2
-        for ax0, atop, ax1, abot, col in areas:
-            if ax0 <= cx <= ax1 and atop <= cy <= abot:
-                ln.background = col  # later areas are drawn on top: keep the last
-        lines.append(ln)
-    return lines
+    for a, b in pieces:
+        if not text[a:b].strip():
+            continue
+        nrect = tp.count_rects(a, b - a)
+        rects = []
+        for k in range(nrect):
+            left, bottom, right, top = tp.get_rect(k)
+            rects.append((left, bottom, right, top))
+        if not rects:
+            continue
+        # split the char range where two consecutive rects on one baseline are far apart
+        ranges = [(a, b, rects)]
+        if len(rects) > 1:
+            rects_sorted = sorted(rects, key=lambda r: r[0])
+            size0 = max(r[3] - r[1] for r in rects_sorted)
+            cuts = []
+            for r1, r2 in zip(rects_sorted, rects_sorted[1:]):
+                if r2[0] - r1[2] > max(1.5 * size0, 14):
+                    idx = tp.get_index(r2[0] + 0.5, (r2[1] + r2[3]) / 2, 1.0, 1.0)
+                    if idx is not None and a < idx < b:
+                        cuts.append((idx, r2[0]))
+            if cuts:
+                ranges = []
+                bounds = [a] + [c[0] for c in sorted(cuts)] + [b]
+                xs = [float("-inf")] + [c[1] for c in sorted(cuts)] + [float("inf")]
+                for k in range(len(bounds) - 1):
+                    sub = [r for r in rects if xs[k] - 0.5 <= r[0] < xs[k + 1] - 0.5]
+                    if sub:
+                        ranges.append((bounds[k], bounds[k + 1], sub))
+        for ra, rb, rr in ranges:
+            t = text[ra:rb].strip()
+            if not t:
+                continue
+            sizes = []
+            first = None
+            for k in range(ra, rb):
+                if text[k].isspace():
+                    continue
+                if first is None:
+                    first = k
+                sz = pdfium_c.FPDFText_GetFontSize(tp.raw, k)
+                if sz > 0:
+                    sizes.append(round(sz * 2) / 2)
+            ln = _Line(
+                page=page_no, x0=min(r[0] for r in rr), x1=max(r[2] for r in rr),
+                top=height - max(r[3] for r in rr), bottom=height - min(r[1] for r in rr), text=" ".join(t.split()),
+                size=statistics.median(sizes) if sizes else None, color=_color(tp, first) if first is not None else None,
+                baseline=_baseline(tp, first, height) if first is not None else None,
+            )
+            cx, cy = (ln.x0 + ln.x1) / 2, (ln.top + ln.bottom) / 2
+            for ax0, atop, ax1, abot, col in areas:
+                if ax0 <= cx <= ax1 and atop <= cy <= abot:
+                    ln.background = col  # later areas are drawn on top: keep the last
+            lines.append(ln)
+    lines.sort(key=lambda ln: (round(ln.top / 2), ln.x0))
+    return _merge_same_baseline(lines)
+
+
+def _merge_same_baseline(lines: list[_Line]) -> list[_Line]:
+    """Stream order may emit one visual line in pieces (e.g. a run in another font): join pieces whose
+    vertical extent overlaps mostly and that follow each other closely."""
+    out: list[_Line] = []
+    for ln in lines:
+        if out:
+            prev = out[-1]
+            overlap = min(prev.bottom, ln.bottom) - max(prev.top, ln.top)
+            h = min(prev.bottom - prev.top, ln.bottom - ln.top)
+            if h > 0 and overlap > 0.6 * h and 0 <= ln.x0 - prev.x1 < 0.8 * h:
+                prev.text = prev.text + " " + ln.text
+                prev.x1 = max(prev.x1, ln.x1)
+                prev.top, prev.bottom = min(prev.top, ln.top), max(prev.bottom, ln.bottom)
+                continue
+        out.append(ln)
+    return out
 
 
 def _columns(lines: list[_Line], width: float) -> list[_Line]:
     """Reorder a two-column page column by column; full-width lines separate regions."""
     if len(lines) < 8:
-        return lines
+        return _join_baselines(lines)
     mid = width / 2
     best = None
     for g in (mid + d for d in range(-60, 61, 6)):
         left = sum(1 for ln in lines if ln.x1 < g - 4)
         right = sum(1 for ln in lines if ln.x0 > g + 4)
         cross = sum(1 for ln in lines if ln.x0 <= g - 4 < g + 4 <= ln.x1)
-        if left >= 0.3 * len(lines) and right >= 0.3 * len(lines) and left + right >= 6 and cross <= 0.25 * len(lines):
+        if (left >= max(0.15 * len(lines), 3) and right >= max(0.1 * len(lines), 3) and left + right >= 8
+                and cross <= 0.1 * len(lines)):
             score = left + right - 3 * cross
             if best is None or score > best[0]:
                 best = (score, g)
     if best is None:
-        return lines
+        return _join_baselines(lines)
     g = best[1]
     out: list[_Line] = []
     region: list[_Line] = []
 
     def flush() -> None:
-        out.extend(sorted((ln for ln in region if ln.x1 < g + 4), key=lambda ln: ln.top))
-        out.extend(sorted((ln for ln in region if ln.x1 >= g + 4), key=lambda ln: ln.top))
+        left = sorted((ln for ln in region if ln.x1 < g + 4), key=lambda ln: ln.top)
+        right = sorted((ln for ln in region if ln.x1 >= g + 4), key=lambda ln: ln.top)
+        for ln in left:
+            ln.col = 1
+        for ln in right:
+            ln.col = 2
+        out.extend(left)
+        out.extend(right)
         region.clear()
 
     for ln in sorted(lines, key=lambda ln: ln.top):
@@ -171,6 +229,24 @@ def _columns(lines: list[_Line], width: float) -> list[_Line]:
         else:
             region.append(ln)
     flush()
+    return out
+
+
+def _join_baselines(lines: list[_Line]) -> list[_Line]:
+    """Single-column page: pieces of one baseline separated by tab stops ("ĐẠI DIỆN BÊN A      ĐẠI
+    DIỆN BÊN B") are one line."""
+    out: list[_Line] = []
+    for ln in sorted(lines, key=lambda ln: (round(ln.top / 2), ln.x0)):
+        if out:
+            prev = out[-1]
+            overlap = min(prev.bottom, ln.bottom) - max(prev.top, ln.top)
+            h = min(prev.bottom - prev.top, ln.bottom - ln.top)
+            if h > 0 and overlap > 0.6 * h and ln.x0 >= prev.x1 - 1:
+                prev.text = prev.text + " " + ln.text
+                prev.x1 = ln.x1
+                prev.top, prev.bottom = min(prev.top, ln.top), max(prev.bottom, ln.bottom)
+                continue
+        out.append(ln)
     return out
 
 
@@ -200,30 +276,61 @@ def _drop_headers_footers(pages: list[list[_Line]], heights: list[float]) -> Non
         pages[i] = keep
 
 
+def _strong_marker(text: str, at_break: bool = False) -> bool:
+    """A clause marker that starts a paragraph even right after a full line (same rules as the
+    segmenter, so "Điều 17, Hãng..." or "15 ngày..." wrapped onto a new line stay in their paragraph)."""
+    from contract_review.text.segment import detect_marker
+
+    mk = detect_marker(text)
+    if mk is None:
+        return False
+    if mk.type.startswith("decimal"):
+        return bool(mk.label.endswith((".", ")")))
+    if mk.type == "article":
+        return bool(mk.title[:1].isupper())  # "Điều 3." ending a wrapped sentence has no title
+    if mk.type == "appendix":
+        return not mk.title or mk.title.isupper()
+    if mk.type == "bullet":
+        return at_break  # mid-page "- Chi nhánh ..." may be a wrapped dash: the line geometry decides
+    return mk.type != "signature" or len(text) < 60
+
+
+def _pitch_ratio(prev: _Line, ln: _Line) -> float | None:
+    """Baseline-to-baseline distance over font size (glyph boxes vary with stacked diacritics;
+    baselines do not)."""
+    if prev.baseline is None or ln.baseline is None or not (prev.size or ln.size):
+        return None
+    return (ln.baseline - prev.baseline) / max(prev.size or 0, ln.size or 0)
+
+
+_FILL = re.compile(r"^[.…_\-\s/]+$")
+
+
 def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
+    """Join wrapped lines into paragraphs. A paragraph ends where the baseline pitch grows (paragraph
+    spacing), where a line stopped although the next line's first word would have fitted after it,
+    or before a clause marker."""
     if not lines:
         return []
-    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:]) if a.page == b.page and 0 <= b.top - a.bottom < 40]
-    typical_gap = statistics.median(gaps) if gaps else 3.0
-    heights = [ln.bottom - ln.top for ln in lines]
-    typical_h = statistics.median(heights) if heights else 12.0
-    full = _full_lines(lines)
+    ratios = sorted(r for a, b in zip(lines, lines[1:]) if a.page == b.page and a.col == b.col
+                    and (r := _pitch_ratio(a, b)) is not None and 0.8 < r < 3.0)
+    line_ratio = ratios[int(0.2 * (len(ratios) - 1))] if ratios else 1.25
+    right = _right_edges(lines)
     paras: list[list[_Line]] = [[lines[0]]]
     for k, (prev, ln) in enumerate(zip(lines, lines[1:])):
-        new = False
-        if _MARKER.match(ln.text.strip()):
-            new = True
-        elif ln.page != prev.page:
-            # across a page break: continue only if the previous line ran to the right margin
-            new = not full[k]
+        wrapped = _wrapped(prev, ln, right[k])
+        if _FILL.match(ln.text) and not prev.text.rstrip().endswith((".", ";", ":")):
+            new = False  # a run of fill-in dots pushed onto its own line
+        elif ln.page != prev.page or ln.col != prev.col:
+            new = not wrapped or _strong_marker(ln.text, at_break=True)
         else:
-            gap = ln.top - prev.bottom
-            if gap > typical_gap + 0.45 * typical_h or gap < -typical_h:
-                new = True
-            elif not full[k]:
-                new = True
-            elif ln.x0 > prev.x0 + 14 and abs(ln.x1 - prev.x1) > 30:
-                new = True  # centred / indented title line under a full line
+            r = _pitch_ratio(prev, ln)
+            if r is not None:
+                spaced = r > line_ratio * 1.15 or r < 0.5
+            else:
+                gap = ln.top - prev.bottom
+                spaced = gap > 0.6 * (ln.bottom - ln.top) or gap < -(ln.bottom - ln.top)
+            new = spaced or not wrapped or _strong_marker(ln.text)
         if new:
             paras.append([ln])
         else:
@@ -231,24 +338,23 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
     return paras
 
 
-def _full_lines(lines: list[_Line]) -> list[bool]:
-    """Does each line run to the right edge of its column (so the paragraph goes on)?"""
-    by_page: dict[int, list[_Line]] = {}
+def _wrapped(prev: _Line, ln: _Line, right: float) -> bool:
+    """Did `prev` end because the first word of `ln` would not fit on it?"""
+    words = ln.text.split()
+    if not words or not ln.text:
+        return False
+    char_w = (ln.x1 - ln.x0) / max(len(ln.text), 1)
+    need = (len(words[0]) + 1) * char_w
+    return prev.x1 + need > right - 1.0
+
+
+def _right_edges(lines: list[_Line]) -> list[float]:
+    """For each line, the right margin of its column (90th percentile of line ends)."""
+    groups: dict[tuple[int, int], list[float]] = {}
     for ln in lines:
-        by_page.setdefault(ln.page, []).append(ln)
-    out = []
-    cache: dict[tuple[int, int], float] = {}
-    for ln in lines:
-        page_lines = by_page[ln.page]
-        key = (ln.page, int(ln.x0 // 40))
-        if key not in cache:
-            same_col = sorted(o.x1 for o in page_lines if abs(o.x0 - ln.x0) < 60)
-            cache[key] = same_col[int(0.9 * (len(same_col) - 1))] if same_col else ln.x1
-        right = cache[key]
-        left = min(o.x0 for o in page_lines if abs(o.x0 - ln.x0) < 60)
-        width = max(right - left, 50)
-        out.append(ln.x1 >= right - max(0.12 * width, 24))
-    return out
+        groups.setdefault((ln.page, ln.col), []).append(ln.x1)
+    edge = {k: sorted(v)[int(0.9 * (len(v) - 1))] for k, v in groups.items()}
+    return [edge[(ln.page, ln.col)] for ln in lines]
 
 
 def _tables(data: bytes, page_index: int, height: float) -> list[tuple[float, float, float, float, list[str]]]:
@@ -314,11 +420,20 @@ def read_pdf(data: bytes, limits: Limits) -> tuple[list[Block], list[PageInfo]]:
         pdf.close()
     _drop_headers_footers(pages, heights)
     blocks: list[Block] = []
-    para_index = 0
+    # one stream of lines for the whole document (paragraphs continue across pages); a table
+    # interrupts it and is emitted row by row at its position
+    stream: list[_Line | tuple[int, str]] = []
+    for page_no, lines in enumerate(pages, 1):
+        rest = list(lines)
+        for ttop, rows, _, _ in sorted(table_rows.get(page_no, [])):
+            stream += [ln for ln in rest if ln.top < ttop]
+            rest = [ln for ln in rest if ln.top >= ttop]
+            stream += [(page_no, row) for row in rows]
+        stream += rest
+    run: list[_Line] = []
 
-    def emit_paragraphs(lines: list[_Line]) -> None:
-        nonlocal para_index
-        for para in _paragraphs(lines):
+    def emit_paragraphs() -> None:
+        for para in _paragraphs(run):
             text = ""
             spans: list[StyleSpan] = []
             for ln in para:
@@ -328,22 +443,14 @@ def read_pdf(data: bytes, limits: Limits) -> tuple[list[Block], list[PageInfo]]:
                 spans.append(StyleSpan(start=len(text), end=len(text) + len(t), size=ln.size,
                                        color=ln.color, background=ln.background or "FFFFFF"))
                 text += t
-            blocks.append(Block(index=len(blocks), text=text, page=para[0].page, paragraph=para_index, styles=spans))
-            para_index += 1
+            blocks.append(Block(index=len(blocks), text=text, page=para[0].page, paragraph=len(blocks), styles=spans))
+        run.clear()
 
-    for page_no, lines in enumerate(pages, 1):
-        tables = sorted(table_rows.get(page_no, []))
-        if not tables:
-            emit_paragraphs(lines)
-            continue
-        # interleave table rows at their vertical position
-        rest = list(lines)
-        for ttop, rows, _, _ in tables:
-            before = [ln for ln in rest if ln.top < ttop]
-            rest = [ln for ln in rest if ln.top >= ttop]
-            emit_paragraphs(before)
-            for row in rows:
-                blocks.append(Block(index=len(blocks), text=row, page=page_no, paragraph=para_index, kind="table_row"))
-                para_index += 1
-        emit_paragraphs(rest)
+    for item in stream:
+        if isinstance(item, tuple):
+            emit_paragraphs()
+            blocks.append(Block(index=len(blocks), text=item[1], page=item[0], paragraph=len(blocks), kind="table_row"))
+        else:
+            run.append(item)
+    emit_paragraphs()
     return blocks, infos

@@ -24,7 +24,7 @@ _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
 _R_CHAPTER = re.compile(r"^(chương|phần)\s+([ivxlc]+|\d+)\b\s*[.:\-]?\s*(.*)$", re.I)
 _R_SECTION = re.compile(r"^(mục)\s+([ivxlc]+|\d+)\b\s*[.:\-]?\s*(.*)$", re.I)
-_R_ARTICLE = re.compile(r"^(điều)\s+(\d{1,3})\s*(?:[.:\-]\s*|\s+(?=[A-ZĐÀ-Ỹ])|$)(.*)$", re.I)
+_R_ARTICLE = re.compile(r"^((?i:điều))\s+(\d{1,3})\s*(?:[.:\-]\s*|\s+(?=[A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ])|$)(.*)$")
 _R_APPENDIX = re.compile(r"^(phụ\s+lục)(?:\s+(?:số\s*)?([0-9]{1,3}|[IVXLC]+|[A-Z])\b)?\s*[.:\-]?\s*(.*)$", re.I)
 _R_ROMAN = re.compile(r"^([IVXLC]{1,6})\s*[.)]\s+(.*)$")
 _R_DECIMAL = re.compile(r"^((?:[1-9]\d{0,2})(?:\.(?:[1-9]\d{0,2})){0,3})(\.|\))?(?=\s)\s*(.*)$")
@@ -85,7 +85,9 @@ def detect_marker(text: str) -> Marker | None:
         n = str(roman_to_int(num)) if not num.isdigit() else num
         return Marker("section", n, t[: m.start(3)].strip(), m.group(3).strip())
     m = _R_APPENDIX.match(t)
-    if m and len(t) < 160 and (m.group(2) or _is_upper_title(t[:20])):
+    if m and len(t) < 160 and (m.group(2) or _is_upper_title(t[:20])) and (
+        not m.group(3) or _is_upper_title(m.group(3)) or re.search(r"[.:\-]\s*$", t[: m.start(3)])
+    ):
         num = m.group(2) or "1"
         if not num.isdigit():
             num = str(roman_to_int(num)) if re.fullmatch(r"[IVXLC]+", num) else str(ord(num) - 64)
