@@ -21,6 +21,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from contract_review.errors import CorruptFile, EncryptedFile
+from contract_review.markers import detect_marker
 from contract_review.ingest.limits import Limits, check_pages
 from contract_review.model import Block, PageInfo, StyleSpan
 
@@ -279,8 +280,6 @@ def _drop_headers_footers(pages: list[list[_Line]], heights: list[float]) -> Non
 def _strong_marker(text: str, at_break: bool = False) -> bool:
     """A clause marker that starts a paragraph even right after a full line (same rules as the
     segmenter, so "Điều 17, Hãng..." or "15 ngày..." wrapped onto a new line stay in their paragraph)."""
-    from contract_review.text.segment import detect_marker
-
     mk = detect_marker(text)
     if mk is None:
         return False

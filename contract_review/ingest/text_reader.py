@@ -20,6 +20,16 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    # 8-bit legacy Vietnamese (TCVN3/ABC, VNI) files: their bytes are the font's code points
+    import viparse
+
+    for enc in ("latin-1", "cp1252"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if viparse.detect_text_encoding(text[:20000]) in ("tcvn3", "vni"):
+            return text  # converted to Unicode by the text stage
     try:
         from charset_normalizer import from_bytes
 
