@@ -109,6 +109,7 @@ class Clause(_Model):
     pages: list[int] = Field(default_factory=list)
     parent: str | None = None
     blocks: list[int] = Field(default_factory=list)  # Block.index values
+    paragraphs: list[int] = Field(default_factory=list)  # source paragraph indices (Block.paragraph)
     sentences: list[tuple[int, int]] = Field(default_factory=list)  # spans, for long clauses
 
 

@@ -259,6 +259,7 @@ def segment(doc: Document, sentence_min_words: int = 60) -> list[Clause]:
             pages=pages,
             parent=node.parent.id if node.parent and node.parent.id else None,
             blocks=[bl.index for bl in node.blocks],
+            paragraphs=[bl.paragraph for bl in node.blocks if bl.paragraph is not None],
         )
         if len(text.split()) >= sentence_min_words:
             c.sentences = sentence_spans(text, start)
