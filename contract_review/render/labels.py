@@ -101,7 +101,7 @@ def citations_by_code(report: Report) -> dict[str, Provision]:
     return out
 
 
-def registration_line(report: Report, with_explanation: bool = True) -> tuple[str, str]:
+def registration_line(report: Report, with_explanation: bool = False) -> tuple[str, str]:
     """(status, sentence) for the registration duty: status is "required", "not_required" or "unknown"."""
     reg = report.registration
     if not reg.sector:

@@ -105,6 +105,8 @@ def render_markdown(report: Report) -> str:
         out.append("")
     reg_status, reg_text = registration_line(report)
     out.append(f"- {_REG_MARK[reg_status]} **Đăng ký hợp đồng theo mẫu, điều kiện giao dịch chung:** {_md_escape(reg_text)}")
+    if report.registration.sector and report.registration.explanation:
+        out.append(f"  - {_md_escape(_one_line(report.registration.explanation))}")
     for fc in checklist_order(report):
         loc = ""
         if fc.locations:

@@ -23,6 +23,11 @@ LAW_19 = "Luật Bảo vệ quyền lợi người tiêu dùng số 19/2023/QH15
 DECREE_55 = ("Nghị định số 55/2024/NĐ-CP ngày 16 tháng 5 năm 2024 của Chính phủ quy định chi tiết một số điều "
              "của Luật Bảo vệ quyền lợi người tiêu dùng")
 CIVIL_CODE = "Bộ luật Dân sự số 91/2015/QH13 ngày 24 tháng 11 năm 2015"
+# Which instrument carries the registration list today is for the inspector to confirm (Circular
+# 42/2025/TT-BCT re-issued the list of Decision 07/2024/QĐ-TTg; whether it repealed it is unconfirmed).
+LIST_INSTRUMENT = ("[Thông tư số 42/2025/TT-BCT ngày 22 tháng 6 năm 2025 của Bộ trưởng Bộ Công Thương / Quyết định "
+                   "số 07/2024/QĐ-TTg ngày 20 tháng 6 năm 2024 của Thủ tướng Chính phủ: chọn văn bản đang có hiệu lực] "
+                   "ban hành Danh mục sản phẩm, hàng hóa, dịch vụ phải đăng ký hợp đồng theo mẫu, điều kiện giao dịch chung")
 QUOTE_LIMIT = 1500
 DOC_NAME = {"hop_dong_theo_mau": "hợp đồng theo mẫu", "dieu_kien_giao_dich_chung": "điều kiện giao dịch chung",
             "unknown": "hợp đồng theo mẫu, điều kiện giao dịch chung"}
@@ -179,8 +184,8 @@ def _bases(report: Report) -> list[str]:
     laws += " ".join(fc.provision.law + " " + fc.provision.citation for fc in report.form_checks)
     if "Dân sự" in laws or "BLDS" in laws:
         out.append(CIVIL_CODE)
-    if report.registration.required and report.registration.basis:
-        out.append(report.registration.basis)
+    if report.registration.required:
+        out.append(LIST_INSTRUMENT)
     out.append("[Văn bản quy định chức năng, nhiệm vụ, quyền hạn của cơ quan]")
     return out
 

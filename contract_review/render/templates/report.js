@@ -1,6 +1,11 @@
 // Filters for the report page. Without JavaScript the form stays hidden and everything is shown.
 (function () {
   "use strict";
+  // printed reports show every explanation
+  window.addEventListener("beforeprint", function () {
+    var ds = document.querySelectorAll("details");
+    for (var i = 0; i < ds.length; i++) { ds[i].open = true; }
+  });
   var form = document.getElementById("filters");
   if (!form) { return; }
   form.hidden = false;
