@@ -80,3 +80,9 @@ class OcrUnavailable(ReviewError):
         "Tài liệu là bản quét nhưng máy chưa cài công cụ nhận dạng ký tự (tesseract-ocr, "
         "tesseract-ocr-vie). Không thể rà soát nội dung; kết quả KHÔNG có nghĩa là hợp đồng không có vi phạm."
     )
+
+
+class UnknownSector(ReviewError):
+    code = "unknown_sector"
+    status = 422
+    default_message = "Mã lĩnh vực không hợp lệ (xem danh sách mã trong corpus/sectors.yaml)."
