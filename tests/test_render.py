@@ -143,6 +143,8 @@ def test_html_summary_checklist_and_jump_links(rich):
         ["status-fail", "status-unknown", "status-pass", "status-not_applicable"]
     for loc_link in checklist.select("a[href^='#']"):
         assert loc_link["href"][1:] in ids
+    code_links = [a["href"][1:] for a in soup.select("section.summary a[href^='#']")]
+    assert len(code_links) == len(rich.summary.by_code) and set(code_links) <= ids
     summary = soup.select_one("section.summary").get_text(" ")
     assert "A25.1" in summary and "Khoản 1 Điều 25 Luật Bảo vệ quyền lợi người tiêu dùng số 19/2023/QH15" in summary
     assert "Nhận dạng ký tự (OCR)" in soup.select_one("section.notices").get_text()

@@ -173,3 +173,17 @@ def test_memo_without_findings_says_so():
     text = _memo_text(render(report, "memo"))
     assert "Không có điều khoản nào được đề nghị sửa đổi." in text
     assert "cần kiểm tra thủ công" in text
+
+
+def test_existing_comments_of_the_author_are_kept():
+    d = docx.Document(io.BytesIO(rs.crafted_docx()))
+    d.add_comment(d.paragraphs[0].runs, text="Ghi chú của doanh nghiệp", author="Pháp chế", initials="PC")
+    buf = io.BytesIO()
+    d.save(buf)
+    data = buf.getvalue()
+    report = rs.rich_report(data, "dkgdc.docx", rs.CRAFTED_SPEC)
+    out = render(report, "docx", data)
+    comments = list(docx.Document(io.BytesIO(out)).comments)
+    assert len(comments) == 1 + len(report.findings)
+    assert [c.author for c in comments].count(AUTHOR) == len(report.findings)
+    assert len({c.comment_id for c in comments}) == len(comments)

@@ -8,6 +8,8 @@ EXTENSIONS = {"json": ".json", "md": ".md", "html": ".html", "docx": ".docx", "m
 
 
 def render(report: Report, fmt: str, source: bytes | None = None) -> bytes:
+    """The report in `fmt` (one of FORMATS). `source` (the original file bytes) is used by "docx" only:
+    with a DOCX original the output is that file with Word comments; otherwise a rebuilt document."""
     if fmt == "json":
         from contract_review.render.json_report import render_json
 

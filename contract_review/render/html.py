@@ -138,12 +138,15 @@ def render_html(report: Report) -> str:
     failures = [fc for fc in checks if fc.status == "fail"]
     unknown = [fc for fc in checks if fc.status == "unknown"]
     views = clause_views(report)
+    first_of: dict[str, str] = {}  # code -> its first finding in the document, for the summary's links
+    for f in sorted(report.findings, key=lambda f: f.start):
+        first_of.setdefault(f.code, f.id)
     template = _environment().get_template("report.html.j2")
     return template.render(
         r=report, d=report.document, s=s, css=css, js=js, csp_script=script_hash(js),
         by_code=by_code, codes=codes, severities=SEVERITY_ORDER, fixes=finding_order(report),
         checks=checks, failures=failures, unknown=unknown, reg_status=reg_status, reg_text=reg_text,
-        views=views, anchor=anchor, readiness=readiness(report),
+        views=views, anchor=anchor, readiness=readiness(report), first_of=first_of,
         SEVERITY_VI=SEVERITY_VI, SOURCE_VI=SOURCE_VI, STATUS_VI=STATUS_VI,
         KIND_VI=KIND_VI, VERDICT_VI=VERDICT_VI, PROFILE_VI=PROFILE_VI, LEVEL_VI=LEVEL_VI,
         NOTICE_TITLE_VI=NOTICE_TITLE_VI, DISCLAIMER=DISCLAIMER,

@@ -19,7 +19,8 @@ PROFILE_VI = {"inspector": "thanh tra viên (ưu tiên không bỏ sót)", "busi
 LEVEL_VI = {"preamble": "Phần mở đầu", "chapter": "Chương", "section": "Mục", "article": "Điều", "clause": "Khoản",
             "subclause": "Tiểu khoản", "point": "Điểm", "bullet": "Gạch đầu dòng", "appendix": "Phụ lục",
             "signature": "Phần ký", "heading": "Tiêu đề"}
-NOTICE_TITLE_VI = {"ocr": "Nhận dạng ký tự (OCR)", "legacy_encoding": "Bảng mã cũ", "pages_not_read": "Trang chưa đọc được"}
+NOTICE_TITLE_VI = {"ocr": "Nhận dạng ký tự (OCR)", "ocr_low_confidence": "OCR độ tin cậy thấp",
+                   "legacy_encoding": "Bảng mã cũ", "pages_not_read": "Trang chưa đọc được"}
 DISCLAIMER = "Kết quả hỗ trợ rà soát, không thay thế ý kiến pháp lý của người có thẩm quyền."
 
 
