@@ -91,7 +91,8 @@ class ThreadAnalyzer:
     mode = "thread"
 
     def __init__(self, limits: Limits, timeout: float, profile: str = "business", engine=None,
-                 threads: int = 2, max_pending: int = 64) -> None:
+                 threads: int = 1, max_pending: int = 64) -> None:
+        # one analysis at a time by default: the Engine's lazily built matchers are not known to be thread-safe
         self.limits, self.timeout, self.profile = limits, timeout, profile
         self.engine = engine
         self.threads, self.max_pending = threads, max_pending
