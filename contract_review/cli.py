@@ -91,7 +91,9 @@ def review(
             if not data.endswith(b"\n"):
                 sys.stdout.buffer.write(b"\n")
         else:
-            target = out / (f.stem + EXTENSIONS[format.value]) if multi else out
+            target = out / (f.stem + ".review" + EXTENSIONS[format.value]) if multi else out
+            if target.resolve() == f.resolve():
+                fail(f"tệp kết quả {target} trùng với tệp đầu vào; chọn --out khác")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             typer.echo(f"{f.name}: {report.summary.findings} phát hiện -> {target}", err=True)
