@@ -23,7 +23,8 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # grave, acute, til
 # without diacritics, Vietnamese still looks like Vietnamese; English words mostly do not fit
 _BARE_SYLLABLE = re.compile(
     r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
-    r"(oai|oay|uay|uoi|uou|iêu|yêu|ai|ao|au|ay|eo|ia|iu|oa|oe|oi|ua|ui|uy|a|e|i|o|u|y)"
+    r"(ieu|yeu|oai|oay|oeo|uay|uoi|uou|uya|uye|uyu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ye"
+    r"|a|e|i|o|u|y)"
     r"(ng|nh|ch|[cmnpt])?$")
 _EN_HINTS = {"the", "and", "of", "to", "shall", "will", "agreement", "contract", "party", "parties", "be",
              "with", "for", "this", "any", "by", "or", "in", "is", "are", "such", "service", "services",
@@ -60,7 +61,7 @@ def classify(text: str) -> tuple[str, int]:
     if share >= VI_LETTER_SHARE:
         return "vi", n
     if share <= FOREIGN_LETTER_SHARE:
-        words = [w.lower() for w in _WORD.findall(text)]
+        words = [w.lower() for w in _WORD.findall(text) if len(w) > 1]  # "Bên B": single letters say nothing
         if len(words) < 3:
             return "neutral", n
         bare = sum(1 for w in words if _BARE_SYLLABLE.match(w))
@@ -74,7 +75,7 @@ def classify(text: str) -> tuple[str, int]:
 def check_language(outline: Outline) -> FormCheck:
     cat = categories()[CODE]
     counts = {"vi": 0, "vi_bare": 0, "foreign": 0, "neutral": 0}
-    english = 0
+    english = foreign_words = 0
     foreign_blocks = []
     for b in outline.doc.blocks:
         cells = b.text.split(" | ") if b.kind == "table_row" else [b.text]
@@ -83,7 +84,9 @@ def check_language(outline: Outline) -> FormCheck:
             counts[kind] += n
             if kind == "foreign":
                 foreign_blocks.append(b)
-                english += sum(1 for w in _WORD.findall(cell) if w.lower() in _EN_HINTS)
+                words = _WORD.findall(cell)
+                foreign_words += len(words)
+                english += sum(1 for w in words if w.lower() in _EN_HINTS)
     vi = counts["vi"]
     total = vi + counts["vi_bare"] + counts["foreign"]
     details = {"letters": counts, "vietnamese_share": round(vi / total, 3) if total else None,
@@ -96,7 +99,8 @@ def check_language(outline: Outline) -> FormCheck:
 
     if total == 0:
         return result("unknown", "Văn bản quá ít chữ để xác định ngôn ngữ.")
-    lang = "tiếng Anh" if counts["foreign"] and english / max(counts["foreign"], 1) >= 0.12 else "tiếng nước ngoài"
+    # English function words make up a fifth or more of any English text
+    lang = "tiếng Anh" if foreign_words and english / foreign_words >= 0.12 else "tiếng nước ngoài"
     share_vi = vi / total
     if share_vi >= MIN_VIETNAMESE_PART:
         if counts["foreign"] / total >= 0.1:
