@@ -6,7 +6,7 @@ import functools
 
 import pytest
 
-from conftest import prepared
+from conftest import SAMPLES, prepared
 from renderers import render_docx, render_pdf
 
 from contract_review.analyze.doccheck_language import classify
@@ -172,3 +172,20 @@ def test_vietnamese_without_diacritics_is_flagged():
 ])
 def test_paragraph_language(text, kind):
     assert classify(text)[0] == kind
+
+
+# --------------------------------------------------------------------------- every sample, as laid out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,fmt", [(n, f) for n in SAMPLES for f in ("docx", "pdf")])
+def test_laid_out_samples_raise_no_false_alarm(name, fmt):
+    """The samples rendered in 12–14 pt black type, in Vietnamese and complete: as DOCX (Word numbering)
+    and PDF (page layout) they must pass every form and content check the TXT version passes."""
+    checks, reg, kind = check_document(*prepared(name, fmt))
+    txt_checks, txt_reg, txt_kind = check_document(*prepared(name, "txt"))
+    assert (kind, reg.sector, reg.required) == (txt_kind, txt_reg.sector, txt_reg.required)
+    by = {fc.code: fc.status for fc in checks}
+    assert by["F.A23.2-VI"] == by["F.ND6.2-FONT12"] == by["F.ND6.3-CONTRAST"] == "pass"
+    assert {c: s for c, s in by.items() if c.startswith("M")} == {
+        fc.code: fc.status for fc in txt_checks if fc.code.startswith("M")}

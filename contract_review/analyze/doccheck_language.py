@@ -45,7 +45,7 @@ def _marked_letters() -> str:
 
 
 _NON_LETTER = re.compile(r"[\W\d_]+")
-_DROP_MARKED = str.maketrans("", "", _marked_letters())
+_MARKED_LETTER = re.compile(f"[{_marked_letters()}]")
 # Vietnamese running text has about one marked letter in four; English has none
 VI_LETTER_SHARE = 0.08
 FOREIGN_LETTER_SHARE = 0.02
@@ -57,7 +57,7 @@ def classify(text: str) -> tuple[str, int]:
     n = len(letters)
     if n < 12:
         return "neutral", n
-    share = (n - len(letters.translate(_DROP_MARKED))) / n
+    share = len(_MARKED_LETTER.findall(letters)) / n
     if share >= VI_LETTER_SHARE:
         return "vi", n
     if share <= FOREIGN_LETTER_SHARE:

@@ -7,6 +7,7 @@ passing silently.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -40,13 +41,17 @@ def vi_number(x: float, fmt: str) -> str:
 
 
 def times_equivalent(size: float, font: str | None) -> float:
-    if not font:
-        return size
-    key = re.sub(r"[^a-z]", "", font.split("+")[-1].lower())
+    """The Times New Roman size that looks as large as `size` in `font` (same x-height)."""
+    return size * _x_height_ratio(font) if font else size
+
+
+@functools.lru_cache(maxsize=256)
+def _x_height_ratio(font: str) -> float:
+    key = re.sub(r"[^a-z]", "", font.split("+")[-1].lower())  # "ABCDEF+DejaVuSerif-Bold" -> "dejavuserifbold"
     for name, xh in _X_HEIGHT.items():
         if key.startswith(name):
-            return size * xh / _X_HEIGHT["timesnewroman"]
-    return size
+            return xh / _X_HEIGHT["timesnewroman"]
+    return 1.0
 
 
 @dataclass
@@ -74,7 +79,9 @@ def _skip_block(outline: Outline, b: Block) -> bool:
 
 
 def _chars(b: Block, s: StyleSpan) -> int:
-    return sum(1 for ch in b.text[s.start:s.end] if not ch.isspace())
+    """Visible characters of a run (normalized text has single spaces)."""
+    seg = b.text[s.start:s.end]
+    return len(seg) - seg.count(" ")
 
 
 def _regions(outline: Outline, flagged: list[tuple[Block, int, float]]) -> list[Region]:
@@ -192,6 +199,7 @@ def _luminance(hex6: str) -> float:
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
+@functools.lru_cache(maxsize=1024)
 def contrast_ratio(fg: str, bg: str) -> float:
     """WCAG 2.x contrast ratio of two "RRGGBB" colours (1 to 21)."""
     a, b = _luminance(fg), _luminance(bg)

@@ -213,7 +213,12 @@ class CheckBook:
 
 
 def load_checks(path: str | Path | None = None) -> CheckBook:
-    return _load(str(Path(path) if path else _data_dir() / "checks.yaml"))
+    return _load(str(path) if path else _default_path())
+
+
+@functools.lru_cache(maxsize=1)
+def _default_path() -> str:
+    return str(_data_dir() / "checks.yaml")
 
 
 @functools.lru_cache(maxsize=4)

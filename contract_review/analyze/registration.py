@@ -61,8 +61,14 @@ def vi_date(d: dt.date | None) -> str:
 
 
 def load_registration_list(path: str | Path | None = None) -> RegistrationList:
-    path = path or os.environ.get(ENV_FILE) or (_data_dir() / "registration.yaml")
-    return _load(str(path))
+    """The list in force: `path`, else the file named by $CONTRACT_REVIEW_REGISTRATION_FILE, else the
+    packaged rules/registration.yaml."""
+    return _load(str(path or os.environ.get(ENV_FILE) or _default_path()))
+
+
+@functools.lru_cache(maxsize=1)
+def _default_path() -> str:
+    return str(_data_dir() / "registration.yaml")
 
 
 @functools.lru_cache(maxsize=4)
@@ -129,11 +135,13 @@ def decide_registration(guess: SectorGuess, title: str, body: str, hint: str | N
         if not item.requires.search(scope):
             return Registration(**base, required=False, item=item.item,
                                 explanation=f"{sector_line} {item.requires_note}")
-    listed = f"{reg.instrument} (hiệu lực từ {vi_date(reg.effective_from)})"
+    listed = f"Danh mục ban hành kèm theo {reg.instrument}, hiệu lực từ {vi_date(reg.effective_from)}"
     if reg.reissued_by:
         listed += f", nay được ban hành lại tại {reg.reissued_by} với cùng danh mục"
-    where = reg.authority + (f" (từ {vi_date(reg.authority_from)}, {reg.authority_basis})" if reg.authority_from else "")
+    where = reg.authority
+    if reg.authority_from:
+        where += f" — áp dụng từ {vi_date(reg.authority_from)} theo {reg.authority_basis}"
     explanation = (
-        f"{sector_line} Thuộc Danh mục phải đăng ký hợp đồng theo mẫu, điều kiện giao dịch chung — mục {item.item}: "
+        f"{sector_line} Thuộc Danh mục phải đăng ký hợp đồng theo mẫu, điều kiện giao dịch chung, mục {item.item}: "
         f"{item.name_vi} ({listed}). {reg.consequence} Nơi đăng ký: {where}. {reg.procedure}")
     return Registration(**base, required=True, item=item.item, basis=reg.citation, explanation=explanation)
