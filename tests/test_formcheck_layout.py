@@ -189,3 +189,13 @@ def test_laid_out_samples_raise_no_false_alarm(name, fmt):
     assert by["F.A23.2-VI"] == by["F.ND6.2-FONT12"] == by["F.ND6.3-CONTRAST"] == "pass"
     assert {c: s for c, s in by.items() if c.startswith("M")} == {
         fc.code: fc.status for fc in txt_checks if fc.code.startswith("M")}
+
+
+def test_pages_read_by_ocr_are_named_as_not_checked():
+    doc, clauses = prepared(SAMPLE, "pdf")
+    scanned = doc.model_copy(update={"page_info": [p.model_copy(update={"ocr": True}) if p.number == 2 else p
+                                                   for p in doc.page_info]})
+    checks, _, _ = check_document(scanned, clauses)
+    for fc in checks:
+        if fc.code in ("F.ND6.2-FONT12", "F.ND6.3-CONTRAST"):
+            assert fc.details["pages_not_checked"] == [2] and "trang 2" in fc.message

@@ -160,3 +160,10 @@ def test_report_carries_the_checks():
     codes = [fc.code for fc in report.form_checks]
     assert codes[:3] == ["F.A23.2-VI", "F.ND6.2-FONT12", "F.ND6.3-CONTRAST"] and "M27.2" in codes
     assert "analyze_checks" in report.timings
+
+
+def test_undecided_kind_still_gets_the_contract_items_with_a_caveat():
+    checks, _, kind = run("Điều 1. Phạm vi\nCác bên thống nhất các nội dung sau.\nĐiều 2. Giá\nGiá là 100.000 đồng.\n")
+    assert kind == "unknown"
+    fails = [fc for fc in checks if fc.code.startswith("M23.3") and fc.status == "fail"]
+    assert fails and all("Chưa xác định chắc" in fc.message for fc in fails)

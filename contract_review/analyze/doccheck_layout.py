@@ -3,7 +3,9 @@ and text colour contrasting with its background (khoản 3).
 
 Both read the style runs the readers attach to blocks (DOCX run sizes and colours, PDF character sizes
 and fill colours). Plain text and HTML carry neither, so the checks say "not checkable" instead of
-passing silently.
+passing silently; pages read by OCR have no styles either and are named as not checked. Table cells
+count like any other text (a fee table in 9 pt is what the rule is about); page numbers, footnote marks
+and signature lines do not.
 """
 from __future__ import annotations
 
@@ -122,6 +124,14 @@ def _describe(regions: list[Region], limit: int = 4) -> str:
     return "; ".join(parts) + more
 
 
+def _ocr_note(outline: Outline, what: str) -> tuple[str, list[int]]:
+    pages = [p.number for p in outline.doc.page_info if p.ocr]
+    if not pages:
+        return "", []
+    shown = ", ".join(map(str, pages[:10])) + ("…" if len(pages) > 10 else "")
+    return f" Các trang quét được nhận dạng ký tự (trang {shown}) không có thông tin {what} nên chưa được kiểm tra.", pages
+
+
 def _no_layout(outline: Outline) -> str | None:
     doc = outline.doc
     if doc.kind in ("txt", "md", "html"):
@@ -139,7 +149,12 @@ def check_font_size(outline: Outline) -> FormCheck:
     paper_note = ("Yêu cầu cỡ chữ tối thiểu 12 (Times New Roman hoặc cỡ tương đương) áp dụng khi hợp đồng "
                   "được giao kết bằng văn bản giấy.")
 
+    note, ocr_pages = _ocr_note(outline, "cỡ chữ")
+
     def result(status, message, locations=(), details=None) -> FormCheck:
+        if status in ("pass", "fail") and note:
+            message += note
+            details = {**(details or {}), "pages_not_checked": ocr_pages}
         return FormCheck(code=FONT_CODE, name="Cỡ chữ tối thiểu 12 (văn bản giấy)", provision=cat.provision,
                          status=status, severity=cat.severity, message=message,  # type: ignore[arg-type]
                          locations=list(locations), details=details or {})
@@ -217,7 +232,12 @@ def _hex(c: str | None, default: str) -> str:
 def check_contrast(outline: Outline) -> FormCheck:
     cat = categories()[CONTRAST_CODE]
 
+    note, ocr_pages = _ocr_note(outline, "màu chữ")
+
     def result(status, message, locations=(), details=None) -> FormCheck:
+        if status in ("pass", "fail") and note:
+            message += note
+            details = {**(details or {}), "pages_not_checked": ocr_pages}
         return FormCheck(code=CONTRAST_CODE, name="Màu chữ tương phản với màu nền", provision=cat.provision,
                          status=status, severity=cat.severity, message=message,  # type: ignore[arg-type]
                          locations=list(locations), details=details or {})

@@ -58,6 +58,9 @@ def check_document(doc: Document, clauses: list[Clause], sector_hint: str | None
     for fc in mandatory:
         if fc.code.startswith("M42.2"):
             fc.details["continuous_service"] = why
+        if kind.kind == "unknown" and fc.status == "fail":
+            fc.message += (" (Chưa xác định chắc văn bản là hợp đồng theo mẫu hay điều kiện giao dịch chung; "
+                           "yêu cầu này áp dụng cho hợp đồng theo mẫu.)")
     checks += mandatory
     if kind.kind == HDTM:
         checks += check_embedded_conditions(outline)
