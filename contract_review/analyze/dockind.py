@@ -30,6 +30,10 @@ _SELF_CONDITIONS = ("điều kiện giao dịch chung này", "điều kiện chu
                     "chính sách này", "điều lệ này", "quy định này", "quy chế này", "thỏa thuận này",
                     "thỏa thuận người dùng này")
 _SELF_CONTRACT = ("hợp đồng này",)
+_PARTY_NAMES = ("bên a", "bên b", "bên mua", "bên bán", "bên thuê", "bên cho thuê", "bên vay", "bên cho vay",
+                "bên mua bảo hiểm", "bên sử dụng dịch vụ", "bên cung cấp dịch vụ")
+_PUBLISHED = ("được niêm yết", "được đăng tải", "công bố trên trang thông tin điện tử", "đăng tải trên website",
+              "niêm yết tại", "công khai trên trang")
 _USER = ("người dùng", "bằng việc truy cập", "bằng việc sử dụng", "bằng việc đăng ký", "khi truy cập website",
          "khi sử dụng website", "khi sử dụng ứng dụng")
 
@@ -92,6 +96,13 @@ def decide_kind(outline: Outline) -> KindDecision:
     elif self_contract >= 3 and self_contract > self_conditions:
         d.score += 1
         d.reasons.append("văn bản tự gọi là «Hợp đồng này»")
+    named_parties = _count(body, _PARTY_NAMES)
+    if parties < 2 and named_parties >= 6:
+        d.score += 1
+        d.reasons.append("các bên được gọi là Bên A/Bên B, bên mua/bên bán")
+    elif named_parties == 0 and _count(body, _PUBLISHED) >= 1:
+        d.score -= 1
+        d.reasons.append("không có bên giao kết cụ thể; văn bản được niêm yết, đăng tải công khai")
     if _count(body, _USER) >= 3 and parties < 2:
         d.score -= 1
         d.reasons.append("áp dụng cho người dùng nói chung, không có bên giao kết cụ thể")
