@@ -120,10 +120,6 @@ class Outline:
         self.doc = doc
         self.clauses = clauses
         self.by_id = {c.id: c for c in clauses}
-        self.children: dict[str, list[Clause]] = {}
-        for c in clauses:
-            if c.parent:
-                self.children.setdefault(c.parent, []).append(c)
         self.block_clause: dict[int, Clause] = {}
         for c in clauses:
             for b in c.blocks:
@@ -137,15 +133,6 @@ class Outline:
                 self.unit_of[m.id] = u
 
     # ------------------------------------------------------------------ tree
-    def descendants(self, c: Clause) -> list[Clause]:
-        out = [c]
-        stack = list(reversed(self.children.get(c.id, [])))
-        while stack:
-            x = stack.pop()
-            out.append(x)
-            stack.extend(reversed(self.children.get(x.id, [])))
-        return out
-
     def ancestors(self, c: Clause) -> list[Clause]:
         out = []
         p = self.by_id.get(c.parent) if c.parent else None
@@ -161,20 +148,19 @@ class Outline:
             if c.parent and (c.level in ("article", "heading", "chapter", "section") or c.id in grouping):
                 grouping.add(c.parent)
         units: dict[str, Unit] = {}
-        root: dict[str, str | None] = {}  # clause id -> id of its unit (None: outside any unit)
+        root: dict[str, str] = {}  # clause id -> id of the unit it belongs to
+        outside: set[str] = set()  # signature blocks and anything under them
         for c in self.clauses:
+            if c.level == "signature" or c.parent in outside:
+                outside.add(c.id)
+                continue
             up = root.get(c.parent) if c.parent else None
             if up is not None:
                 root[c.id] = up
                 units[up].members.append(c)
                 continue
-            if c.parent and c.parent in root and root[c.parent] is None and \
-                    self.by_id[c.parent].level == "signature":
-                root[c.id] = None
-                continue
-            if c.level == "signature" or c.id in grouping:
-                root[c.id] = None
-                continue
+            if c.id in grouping:
+                continue  # its articles are the units
             app = next((a for a in self.ancestors(c) if a.level == "appendix"), None)
             units[c.id] = Unit(clause=c, title=_first_line_title(c), text="", members=[c],
                                appendix=(app.label or "").strip() if app is not None else "")
@@ -207,9 +193,6 @@ class Outline:
         return Location(clause_id=c.id, page=c.pages[0] if c.pages else None,
                         paragraph=c.paragraphs[0] if c.paragraphs else None,
                         excerpt=_short(excerpt if excerpt is not None else c.text, 160))
-
-    def unit_location(self, u: Unit) -> Location:
-        return self.location(u.clause, u.title or u.clause.text)
 
     def describe(self, c: Clause) -> str:
         """Reader's name for the article (or chapter, appendix) a clause belongs to."""
