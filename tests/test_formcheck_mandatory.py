@@ -11,7 +11,8 @@ from conftest import prepared
 from renderers import DOCS, render_txt, sample_names
 
 from contract_review.analyze.formcheck import check_document
-from contract_review.analyze.mandatory import load_checks, triggers
+from contract_review.analyze.checkbook import load_checks
+from contract_review.analyze.phrases import triggers
 from contract_review.ingest import read_bytes
 from contract_review.text import normalize_document
 from contract_review.text.segment import segment
