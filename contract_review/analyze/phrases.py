@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 
 FLAGS = re.I | re.M
-
-
 _SPECIAL = set("\\()[]{}*+?.|^$")
 
 
@@ -57,7 +55,7 @@ def triggers(pattern: str) -> tuple[str, ...] | None:
         found = [triggers(b) for b in branches]
         return None if any(f is None for f in found) else tuple(w for f in found for w in f)  # type: ignore[union-attr]
     p = pattern
-    while p.startswith(("\\b", "^", "(?:")) and not p.startswith("(?:") or p.startswith(("\\b", "^")):
+    while p.startswith(("\\b", "^")):  # zero-width starts: the match still begins with the words
         p = p[2:] if p.startswith("\\b") else p[1:]
     if p.startswith("("):
         end = _group_end(p, 0)
