@@ -290,3 +290,20 @@ def test_phrase_triggers():
     assert triggers(r"\b(học phí|giá cước)\b|^cước\b") == ("học phí", "giá cước", "cước")
     assert triggers(r"(^|\n)\s*bên") is None  # no leading words: always tried
     assert triggers(r"\bgiá?\b") == ("gi",)  # the optional last letter is not required
+
+
+def test_parties_side_by_side_in_a_table():
+    head = """HỢP ĐỒNG CUNG CẤP DỊCH VỤ INTERNET
+| BÊN CUNG CẤP (Bên A) | BÊN SỬ DỤNG (Bên B) |
+| CÔNG TY CỔ PHẦN MẠNG SAO VIỆT | Ông/Bà .......... |
+| Địa chỉ: 12 Lý Thường Kiệt, Hà Nội | Địa chỉ: .......... |
+| Điện thoại: 024 3333 4444 | {phone} |
+Điều 1. Dịch vụ cung cấp
+Bên A cung cấp cho Bên B dịch vụ truy nhập Internet cáp quang.
+"""
+    checks, _, _ = checks_of(head.format(phone="Điện thoại: .........."))
+    fc = next(fc for fc in checks if fc.code == "M23.3.a")
+    assert fc.status == "pass" and len(fc.details["parties"]) == 2
+    checks, _, _ = checks_of(head.format(phone="Thư điện tử: .........."))
+    fc = next(fc for fc in checks if fc.code == "M23.3.a")
+    assert fc.status == "fail" and "BÊN SỬ DỤNG" in fc.message and "số điện thoại" in fc.message

@@ -25,10 +25,22 @@ class Party:
 
 def find_parties(outline: Outline, book: CheckBook, heading_re: Phrase | None = None) -> list[Party]:
     """The parties block: preamble lines (and any article titled "Thông tin các bên"), split into
-    one record per party header ("BÊN A (…): …", "BÊN MUA NHÀ Ở …")."""
+    one record per party header ("BÊN A (…): …", "BÊN MUA NHÀ Ở …"). Two layouts of tables are read:
+    label | value rows ("Địa chỉ | …"), and one column per party ("BÊN A | BÊN B", then "Địa chỉ: … |
+    Địa chỉ: …")."""
     ps = book.parties
     parties: list[Party] = []
     cur: Party | None = None
+    columns: list[Party] = []  # side-by-side parties of a table, in column order
+
+    def note(party: Party, clause_id: str, line: str) -> None:
+        if clause_id not in party.clause_ids:
+            party.clause_ids.append(clause_id)
+        party.address = party.address or bool(ps.address.search(line))
+        party.phone = party.phone or bool(ps.phone.search(line))
+        party.contact = party.contact or bool(ps.contact.search(line))
+        party.business = party.business or bool(ps.business.search(line))
+
     for u in outline.units:
         in_block = u.clause.level == "preamble" or (
             heading_re is not None and u.heading and heading_re.search(u.heading_folded))
@@ -36,7 +48,21 @@ def find_parties(outline: Outline, book: CheckBook, heading_re: Phrase | None = 
             continue
         for c in u.members:
             for raw in c.text.split("\n"):
-                line = fold(raw).replace(" | ", ": ", 1).lstrip("| ").strip()
+                cells = [x.strip() for x in raw.strip().strip("|").split(" | ")]
+                folded = [fold(x) for x in cells]
+                if len(cells) >= 2 and sum(1 for x in folded if ps.header.search(x)) >= 2:
+                    columns = [Party(header=x[:120]) for x in cells]
+                    parties += columns
+                    cur = None
+                    for p in columns:
+                        note(p, c.id, "")
+                    continue
+                if columns and len(cells) == len(columns):
+                    for p, x in zip(columns, folded):
+                        note(p, c.id, x)
+                    continue
+                columns = []
+                line = ": ".join(folded)  # "Địa chỉ | …" reads as "Địa chỉ: …"
                 if not line:
                     continue
                 if ps.header.search(line):
@@ -47,10 +73,5 @@ def find_parties(outline: Outline, book: CheckBook, heading_re: Phrase | None = 
                         continue
                     cur = Party(header=raw.strip()[:120])
                     parties.append(cur)
-                if c.id not in cur.clause_ids:
-                    cur.clause_ids.append(c.id)
-                cur.address = cur.address or bool(ps.address.search(line))
-                cur.phone = cur.phone or bool(ps.phone.search(line))
-                cur.contact = cur.contact or bool(ps.contact.search(line))
-                cur.business = cur.business or bool(ps.business.search(line))
+                note(cur, c.id, line)
     return parties
