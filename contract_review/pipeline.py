@@ -61,6 +61,9 @@ class Engine:
 
             self.classifier = ClauseClassifier.load(model_dir)
         categories()
+        from contract_review.analyze.formcheck import preload
+
+        preload()  # document-check data, compiled once per process
         tokenize("khởi động")  # import underthesea now, not on the first request
         self.load_seconds = round(time.perf_counter() - t, 3)
 

@@ -10,10 +10,11 @@ import re
 from contract_review.analyze.doccheck_language import check_language
 from contract_review.analyze.doccheck_layout import check_contrast, check_font_size
 from contract_review.analyze.dockind import HDTM, decide_kind
+from contract_review.analyze.checkbook import load_checks
 from contract_review.analyze.mandatory import check_embedded_conditions, check_mandatory
 from contract_review.analyze.outline import Outline, fold
-from contract_review.analyze.registration import check_sector_hint, decide_registration
-from contract_review.analyze.sector import guess_sector
+from contract_review.analyze.registration import check_sector_hint, decide_registration, load_registration_list
+from contract_review.analyze.sector import guess_sector, load_lexicon
 from contract_review.model import Clause, Document, FormCheck, Registration
 
 # Luật 19/2023/QH15 Điều 3 khoản 6: a continuous service runs 3 months or more, or without a set term.
@@ -41,6 +42,14 @@ def continuous_service(sector: str | None, text: str) -> tuple[bool, str]:
             if re.search(r"thời hạn|gói|khóa|hợp đồng|cam kết|kỳ hạn", context):
                 return True, f"dịch vụ có thời hạn từ 03 tháng trở lên («{m.group(0)}»)"
     return False, ""
+
+
+def preload() -> None:
+    """Read and compile the data of the checks (checks.yaml, registration.yaml, sector keywords) now,
+    so the first review does not pay for it."""
+    load_checks()
+    load_registration_list()
+    load_lexicon()
 
 
 def check_document(doc: Document, clauses: list[Clause], sector_hint: str | None = None
