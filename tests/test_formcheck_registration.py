@@ -167,3 +167,48 @@ def test_undecided_kind_still_gets_the_contract_items_with_a_caveat():
     assert kind == "unknown"
     fails = [fc for fc in checks if fc.code.startswith("M23.3") and fc.status == "fail"]
     assert fails and all("Chưa xác định chắc" in fc.message for fc in fails)
+
+
+# --------------------------------------------------------------------------- on the labelled corpus
+
+
+def _corpus_documents() -> dict[str, tuple[str, str, str]]:
+    """doc_id -> (text, sector, doc_kind) from the labelled clauses (clauses.jsonl, else the parts)."""
+    import collections
+    import json
+
+    corpus = DOCS.parent
+    files = [corpus / "clauses.jsonl"]
+    if not files[0].is_file() or not files[0].read_text("utf-8").strip():
+        files = sorted((corpus / "parts").glob("*.jsonl"))
+    texts: dict[str, list[str]] = collections.defaultdict(list)
+    labels: dict[str, tuple[str, str]] = {}
+    for f in files:
+        for line in f.read_text("utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                if r.get("doc_id") and r.get("sector"):
+                    texts[r["doc_id"]].append(r["text"])
+                    labels[r["doc_id"]] = (r["sector"], r.get("doc_kind", ""))
+    return {d: ("\n".join(t), *labels[d]) for d, t in texts.items()}
+
+
+def test_sector_and_kind_on_corpus_documents():
+    """Clause texts of each corpus document, without their titles or parties block: the harder case."""
+    docs = _corpus_documents()
+    if len(docs) < 20:
+        pytest.skip("labelled corpus not available")
+    from contract_review.analyze.dockind import decide_kind
+    from contract_review.analyze.outline import Outline
+
+    right_sector = decided = right_kind = 0
+    for text, sector, doc_kind in docs.values():
+        doc = normalize_document(read_bytes(text.encode("utf-8"), "d.txt"))
+        outline = Outline(doc, segment(doc))
+        right_sector += guess_sector("", outline.folded).sector == sector
+        kind = decide_kind(outline).kind
+        if kind != "unknown":
+            decided += 1
+            right_kind += kind == doc_kind
+    assert right_sector / len(docs) >= 0.8  # measured 0.88 on 154 documents
+    assert decided / len(docs) >= 0.5 and right_kind / decided >= 0.85  # measured 0.71 decided, 0.94 right
