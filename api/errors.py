@@ -123,6 +123,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": same answer as any invalid request
+            return error_response(request, 422, "invalid_request", "Nội dung yêu cầu không đọc được (JSON hoặc "
+                                  "biểu mẫu multipart không hợp lệ, hoặc không phải UTF-8).")
         code, message = HTTP_MESSAGES.get(exc.status_code, ("http_error", "Yêu cầu không thực hiện được."))
         if exc.status_code >= 500:  # never leak a server-side detail
             code, message = "internal_error", "Lỗi nội bộ của máy chủ rà soát."

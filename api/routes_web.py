@@ -85,6 +85,11 @@ def index_context(request: Request, principal: Principal, page_no: int, verdict:
     }
 
 
+@router.get("/favicon.ico")
+def favicon():
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, page_no: int = Query(1, alias="page", ge=1, le=100000), verdict: str | None = None,
           sector: str | None = Query(None, max_length=64)):
@@ -137,6 +142,7 @@ def review_page_html(request: Request, report: Report, row, principal: Principal
         if meta["http-equiv"].lower() == "content-security-policy":
             meta.decompose()  # replaced by our header, which also allows our script and forms
     head = soup.head or soup.new_tag("head")
+    head.append(soup.new_tag("link", rel="icon", href="/static/favicon.svg", type="image/svg+xml"))
     head.append(soup.new_tag("link", rel="stylesheet", href="/static/app.css"))
     head.append(soup.new_tag("script", src="/static/app.js", defer=True))
     body = soup.body

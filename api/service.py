@@ -8,7 +8,8 @@ import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote, urlsplit
 
-from fastapi import Request, UploadFile
+from fastapi import Depends, Request, UploadFile
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from api.analysis import Job, NotReady
@@ -46,8 +47,12 @@ def identify(request: Request) -> Principal | None:
     return principal
 
 
-def current_principal(request: Request) -> Principal:
-    """FastAPI dependency for /v1: a valid key is required (401 otherwise)."""
+_bearer = HTTPBearer(auto_error=False, scheme_name="khoa_api", description="Khóa API (vai trò inspector hoặc business)")
+
+
+def current_principal(request: Request, _: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    """FastAPI dependency for /v1: a valid key is required (401 otherwise). The HTTPBearer parameter only
+    declares the scheme in the OpenAPI document (the Authorize button of /docs); `identify` checks it."""
     principal = identify(request)
     if principal is None:
         raise Unauthorized()
