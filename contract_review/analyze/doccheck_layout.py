@@ -34,7 +34,7 @@ _X_HEIGHT = {
     "dejavusans": 0.519, "dejavuserif": 0.519, "couriernew": 0.423, "garamond": 0.400, "vntime": 0.448,
 }
 _PAGE_NUMBER = re.compile(r"^\s*(trang|page)?\s*[-–]?\s*\d+\s*([/–-]\s*\d+)?\s*[-–]?\s*$", re.I)
-_SIGNATURE_HINT = re.compile(r"\(?\s*(ký|ký tên|ký,|đóng dấu|ghi rõ họ tên)", re.I)
+_SIGNATURE_HINT = re.compile(r"\(\s*(ký|đóng dấu|ghi rõ)|(ký tên|ký, ghi rõ|đóng dấu)\b", re.I)  # "(Ký, ghi rõ họ tên)"
 
 
 def vi_number(x: float, fmt: str) -> str:
