@@ -366,3 +366,16 @@ def test_worker_processes_time_limit_and_recovery(tmp_path):
             time.sleep(0.5)
         assert c.get("/readyz").json()["ready_workers"] == 1
         assert_error(upload(c, b"abc", "ngan.txt"), 422, "no_text")  # the new worker answers
+
+
+def test_kept_docx_upload_gets_comments_on_the_original(engine, tmp_path):
+    """With CONTRACT_REVIEW_KEEP_UPLOADS=1 the Word download is the uploaded file itself with comments."""
+    import docx
+
+    original = small_docx()
+    with TestClient(make_app(tmp_path, engine=engine, keep_uploads=True)) as c:
+        r = upload(c, original, "goc.docx")
+        rid, n = r.json()["id"], len(r.json()["findings"])
+        out = docx.Document(io.BytesIO(c.get(f"/v1/reviews/{rid}/report.docx").content))
+    assert len(list(out.comments)) == n
+    assert [p.text for p in out.paragraphs] == [p.text for p in docx.Document(io.BytesIO(original)).paragraphs]
