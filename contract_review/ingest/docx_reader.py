@@ -206,6 +206,8 @@ class _Reader:
                 self.page_breaks_seen = True
             elif tag == qn("w:noBreakHyphen"):
                 parts.append("-")
+            elif tag == qn("w:softHyphen"):
+                parts.append("\xad")  # dropped by normalization; in a TCVN3 (.VnTime) run it is the letter ư
             elif tag == qn("w:sym"):
                 code = c.get(qn("w:char")) or ""
                 try:

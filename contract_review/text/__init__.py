@@ -36,7 +36,7 @@ def normalize_document(doc: Document) -> Document:
         enc = legacy.detect("\n".join(b.text for b in blocks[:400]))
         if enc in ("tcvn3", "vni"):
             encoding = enc
-            blocks = [b.model_copy(update={"text": legacy.convert(b.text, enc)}) for b in blocks]
+            blocks = [legacy.convert_block(b, enc) for b in blocks]  # style spans follow the text
     out_blocks: list[Block] = []
     parts: list[str] = []
     pos = 0

@@ -205,6 +205,10 @@ _ADJACENT = re.compile(r"^[\s,;:\-\"'()/&]*$")  # words separated by spaces or l
 _SENTENCE_START = re.compile(r"(?:^|(?<![.\d])[.?!]\s+)[(\"'\s]*$")
 
 
+# institution names written with a capital though mid-sentence ("của Ủy ban nhân dân tỉnh")
+_INSTITUTIONS = re.compile(r"(?<![^\W\d_])ủy ban(?![^\W\d_])")
+
+
 def restore_caps(text: str) -> str:
     """Capitalise the toned letters TCVN3 could not: words typed in capitals ("HợP ĐồNG" -> "HỢP
     ĐỒNG"), one-capital words ("Xã", "ở") between capitalised neighbours, and a toned letter that
@@ -244,7 +248,7 @@ def restore_caps(text: str) -> str:
                 chars[m.start():m.end()] = _upper(w)
             elif w[0] in _TONED and _SENTENCE_START.search(line[:m.start()]):
                 chars[m.start()] = w[0].upper()
-        out.append("".join(chars))
+        out.append(_INSTITUTIONS.sub(lambda m: m.group(0)[0].upper() + m.group(0)[1:], "".join(chars)))
     return "\n".join(out)
 
 
