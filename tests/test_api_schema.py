@@ -54,4 +54,4 @@ def test_no_server_errors(case, started):
             params["finding_id"] = STATE["finding_id"]
     response = case.call(base_url="http://testserver", session=STATE["client"])
     case.validate_response(response, checks=[not_a_server_error, status_code_conformance, content_type_conformance])
-    assert "Traceback" not in response.text
+    assert b"Traceback" not in response.content
