@@ -90,6 +90,39 @@ def mixed_pdf(pdf: bytes, scanned_pages: set[int]) -> bytes:
         scans.close()
 
 
+def first_pages(pdf: bytes, n: int) -> bytes:
+    """The PDF cut to its first n pages."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(pdf)
+    out = pdfium.PdfDocument.new()
+    try:
+        out.import_pages(src, list(range(min(n, len(src)))))
+        buf = io.BytesIO()
+        out.save(buf)
+        return buf.getvalue()
+    finally:
+        out.close()
+        src.close()
+
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+
+
+def text_image(lines: list[str], width: int = 2480, pt: float = 12, dpi: int = SCAN_DPI, margin: int = 250):
+    """A white page strip with the lines typeset in DejaVu Serif (as a scanner would see print)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    px = round(pt * dpi / 72)
+    font = ImageFont.truetype(FONT, px)
+    pitch = round(px * 1.6)
+    img = Image.new("L", (width, 2 * margin + pitch * len(lines)), 255)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((margin, margin + i * pitch), line, font=font, fill=0)
+    return img
+
+
 # ----------------------------------------------------------------------------- error rate
 
 

@@ -56,6 +56,7 @@ class Leader:
 
 
 def otsu(gray: np.ndarray) -> int:
+    """Threshold t that best splits the histogram into ink (<= t) and paper (> t)."""
     hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
     total = hist.sum()
     if total == 0:
@@ -80,7 +81,7 @@ def skew_angle(img) -> float:
     w, h = img.size
     small = img.convert("L").resize((max(1, w // 4), max(1, h // 4)), Image.BILINEAR)
     arr = np.asarray(small)
-    ys, xs = np.nonzero(arr < otsu(arr))
+    ys, xs = np.nonzero(arr <= otsu(arr))
     if ys.size < 200:  # blank page
         return 0.0
     # a small rotation is a shear of the rows: row of (x, y) moves by x * tan(angle)
@@ -247,7 +248,7 @@ def prepare(img, dpi: int = 300):
     if abs(angle) >= MIN_ROTATION:
         img = img.rotate(angle, resample=Image.BILINEAR, expand=False, fillcolor=255)
     gray = np.asarray(img)
-    dark = gray < min(otsu(gray), 200)
+    dark = gray <= min(otsu(gray), 200)
     cleaned = gray.copy()
     hmask = long_runs(dark, max(40, int(dpi * 0.5)))
     vmask = long_runs(dark, max(30, int(dpi * 0.33)), axis=0)
