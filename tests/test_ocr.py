@@ -200,6 +200,35 @@ def test_notices_name_pages_and_confidence():
     assert by_code["ocr_rotated"].pages == [1]
 
 
+def test_page_lists_are_compact():
+    assert ocr._pages_list([5, 1, 2, 3, 7, 8]) == "1–3, 5, 7–8"
+    pages = [_page(n, ["x"]) for n in range(1, 13)]
+    pages[6].confidence = 71.0
+    msg = ocr._notices_for(pages)[0].message
+    assert "Các trang 1–12" in msg and "thấp nhất 71% (trang 7)" in msg
+
+
+def test_a_page_tesseract_fails_on_is_named_not_read(monkeypatch, engine):
+    from contract_review.errors import CorruptFile
+
+    def fake(img, number):
+        if number == 2:
+            raise CorruptFile("tesseract crashed")
+        return _page(number, ["Điều 1. Phạm vi áp dụng của hợp đồng này"])
+
+    monkeypatch.setattr(ocr, "_read_page", fake)
+    monkeypatch.setattr(ocr, "tesseract_status", lambda: (True, ""))
+    doc = read_bytes(_scan_pdf(), "scan.pdf")
+    assert [(i.number, i.ocr) for i in doc.page_info] == [(1, True), (2, False)]
+    unread = next(n for n in doc.notices if n.code == "pages_not_read")
+    assert unread.pages == [2] and "CHƯA được rà soát" in unread.message
+    assert next(n for n in doc.notices if n.code == "ocr").pages == [1]
+    assert engine.review_document(doc).summary.verdict == "unreadable"
+    monkeypatch.setattr(ocr, "_read_page", lambda img, number: fake(img, 2))
+    with pytest.raises(CorruptFile):
+        read_bytes(_scan_pdf(), "scan.pdf")
+
+
 @needs_tesseract
 def test_a_small_scanned_strip_reads_back_with_its_table_and_leaders():
     lines = ["Ông/Bà: ....................  Số điện thoại: ..........", *BODY, "", "", "", ""]

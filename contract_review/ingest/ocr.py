@@ -163,6 +163,7 @@ class OcrPage:
     rows: list[tuple[float, str]] = field(default_factory=list)  # ruled table rows: (top, "a | b")
     confidence: float | None = None
     rotated: int = 0
+    failed: bool = False  # Tesseract crashed or timed out on this page
 
 
 def _with_leaders(words: list[Word], dots) -> list[Word]:
@@ -241,7 +242,15 @@ def _table_rows(words: list[Word], grids) -> tuple[list[Word], list[tuple[float,
 
 
 def ocr_page(img, number: int) -> OcrPage:
-    """OCR one page image (any mode; at OCR_DPI)."""
+    """OCR one page image (any mode; at OCR_DPI). A page Tesseract fails on is returned marked
+    `failed`, so the other pages are still read and the report names the one that was not."""
+    try:
+        return _read_page(img, number)
+    except CorruptFile:
+        return OcrPage(number=number, width=img.width, height=img.height, failed=True)
+
+
+def _read_page(img, number: int) -> OcrPage:
     from contract_review.ingest.scan_image import prepare
 
     prepared, grids, dots = prepare(img, OCR_DPI)
@@ -265,10 +274,20 @@ def ocr_page(img, number: int) -> OcrPage:
                    rotated=rotated)
 
 
+def _workers() -> int:
+    """Tesseracts run at once: one per core, or CONTRACT_REVIEW_OCR_WORKERS (a batch audit that runs
+    several review processes sets it to 1, so they do not fight over the cores)."""
+    try:
+        n = int(os.environ.get("CONTRACT_REVIEW_OCR_WORKERS", "0"))
+    except ValueError:
+        n = 0
+    return max(1, n or os.cpu_count() or 1)
+
+
 def _ocr_images(images) -> list[OcrPage]:
     """OCR page images in parallel, one single-threaded tesseract each. `images` yields
     (page number, PIL image) lazily, so a PDF is rasterized while earlier pages are read."""
-    workers = max(1, os.cpu_count() or 1)
+    workers = _workers()
     results: list[OcrPage] = []
     pending: deque = deque()
     with ThreadPoolExecutor(max_workers=workers) as ex:
@@ -356,6 +375,9 @@ def _page_infos(pages: list[OcrPage], infos: list[PageInfo] | None = None) -> li
     by_number = {i.number: i for i in infos or []}
     for p in pages:
         info = by_number.setdefault(p.number, PageInfo(number=p.number))
+        if p.failed:
+            info.ocr, info.has_text = False, False
+            continue
         info.ocr = True
         info.ocr_confidence = round(p.confidence, 1) if p.confidence is not None else None
         info.has_text = bool(p.lines or p.rows)
@@ -365,17 +387,40 @@ def _page_infos(pages: list[OcrPage], infos: list[PageInfo] | None = None) -> li
 
 
 def _pages_list(pages: list[int]) -> str:
-    return ", ".join(map(str, pages))
+    """"1–3, 5" for pages 1, 2, 3, 5."""
+    parts: list[str] = []
+    for n in sorted(pages):
+        if parts and parts[-1][1] == n - 1:
+            parts[-1][1] = n
+        else:
+            parts.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in parts)
 
 
 def _notices_for(pages: list[OcrPage]) -> list[Notice]:
+    failed = [p.number for p in pages if p.failed]
+    pages = [p for p in pages if not p.failed]
+    notices = []
+    if failed:
+        notices.append(Notice(code="pages_not_read", pages=failed, message=(
+            f"{'Các trang' if len(failed) > 1 else 'Trang'} {_pages_list(failed)} là bản quét nhưng không nhận dạng "
+            "được (tesseract báo lỗi hoặc quá thời gian). Nội dung các trang này CHƯA được rà soát."
+        )))
+    if not pages:
+        return notices
     numbers = [p.number for p in pages]
-    confs = [f"trang {p.number}: {p.confidence:.0f}%" for p in pages if p.confidence is not None]
-    notices = [Notice(code="ocr", message=(
+    scored = [p for p in pages if p.confidence is not None]
+    if len(scored) <= 8:
+        confs = "; ".join(f"trang {p.number}: {p.confidence:.0f}%" for p in scored)
+    else:
+        worst = min(scored, key=lambda p: p.confidence)
+        confs = (f"trung bình {sum(p.confidence for p in scored) / len(scored):.0f}%, thấp nhất "
+                 f"{worst.confidence:.0f}% (trang {worst.number})")
+    notices.append(Notice(code="ocr", message=(
         f"{'Các trang' if len(numbers) > 1 else 'Trang'} {_pages_list(numbers)} là bản quét và đã được "
-        "nhận dạng ký tự (OCR)" + (f"; độ tin cậy {'; '.join(confs)}" if confs else "")
+        "nhận dạng ký tự (OCR)" + (f"; độ tin cậy {confs}" if confs else "")
         + ". Văn bản nhận dạng có thể sai sót; hãy đối chiếu trích dẫn với bản gốc."
-    ), pages=numbers)]
+    ), pages=numbers))
     low = [p.number for p in pages if p.confidence is not None and p.confidence < LOW_CONFIDENCE]
     empty = [p.number for p in pages if not (p.lines or p.rows)]
     if low:
@@ -448,6 +493,8 @@ def ocr_pdf_pages(data: bytes, blocks: list[Block], page_info: list[PageInfo], m
         pages = _ocr_images(images())
     finally:
         pdf.close()
+    if all(p.failed for p in pages) and len(pages) == len(page_info):
+        raise CorruptFile("Không nhận dạng được các trang quét của tài liệu (tesseract báo lỗi hoặc quá thời gian).")
     _drop_running_lines(pages, known)
     scanned = {p.number for p in pages}
     ocr_blocks = [b for run in _consecutive(pages) for b in _blocks(run)]
@@ -455,6 +502,26 @@ def ocr_pdf_pages(data: bytes, blocks: list[Block], page_info: list[PageInfo], m
     merged = sorted(kept + ocr_blocks, key=lambda b: b.page or 0)  # stable: reading order within a page
     merged = [b.model_copy(update={"index": i, "paragraph": i}) for i, b in enumerate(merged)]
     return merged, _page_infos(pages, page_info), _notices_for(pages)
+
+
+def _at_ocr_resolution(frame, dpi_info):
+    """Upscale a low-resolution page image (a 150-dpi scan, a small phone capture): below ~200 dpi
+    Vietnamese tone marks are a few pixels and Tesseract confuses them. A declared resolution is
+    believed when the page it implies is paper-sized (phones declare 72 dpi for 4000-pixel photos);
+    without one, an image narrower than an A4 page at 200 dpi is taken as a full page."""
+    from PIL import Image
+
+    frame = frame.convert("L")
+    dpi = float((dpi_info or (0, 0))[0] or 0)
+    scale = 1.0
+    if 0 < dpi < MIN_DPI and frame.width / dpi <= 13:
+        scale = OCR_DPI / dpi
+    elif not dpi and frame.width < 1650:
+        scale = 2480 / frame.width
+    scale = min(scale, 4.0, (60e6 / max(1, frame.width * frame.height)) ** 0.5)
+    if scale <= 1.05:
+        return frame
+    return frame.resize((round(frame.width * scale), round(frame.height * scale)), Image.LANCZOS)
 
 
 def read_image(data: bytes, limits: Limits) -> tuple[list[Block], list[PageInfo], list[Notice]]:
@@ -469,16 +536,13 @@ def read_image(data: bytes, limits: Limits) -> tuple[list[Block], list[PageInfo]
         frames = []
         for f in ImageSequence.Iterator(img):
             frame = ImageOps.exif_transpose(f.copy())  # phone photos carry their rotation in EXIF
-            dpi = (frame.info.get("dpi") or img.info.get("dpi") or (0, 0))[0] or 0
-            if 0 < dpi < MIN_DPI:
-                scale = OCR_DPI / dpi
-                frame = frame.convert("L").resize((round(frame.width * scale), round(frame.height * scale)),
-                                                  Image.LANCZOS)
-            frames.append(frame.convert("L"))
+            frames.append(_at_ocr_resolution(frame, frame.info.get("dpi") or img.info.get("dpi")))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
         raise CorruptFile("Tệp ảnh bị hỏng, không đọc được.") from e
     check_pages(len(frames), limits)
     pages = _ocr_images(enumerate(frames, 1))
+    if all(p.failed for p in pages):
+        raise CorruptFile("Không nhận dạng được ảnh trang tài liệu (tesseract báo lỗi hoặc quá thời gian).")
     _drop_running_lines(pages, [])
     blocks = [b for run in _consecutive(pages) for b in _blocks(run)]
     blocks = [b.model_copy(update={"index": i, "paragraph": i}) for i, b in enumerate(blocks)]
