@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from contract_review.audit_paths import Discovery, InputFile, ReportPaths, discover, write_atomic
-from contract_review.audit_pool import AuditAbort, LocalPool, Task
+from contract_review.audit_pool import RECYCLE_MB, AuditAbort, LocalPool, Task
 from contract_review.audit_progress import AuditProgress
 from contract_review.audit_review import error_row
 from contract_review.audit_state import STATE_FORMAT, STATE_NAME, LoadedState, StateWriter, load_state, still_valid
@@ -61,16 +61,18 @@ def sha256_file(path: Path) -> str:
 def run_audit(directory, out, workers: int = 0, formats=("json", "md"), profile: str = "business",
               resume: bool = False, include=(), exclude=(), fail_on: str | None = None, timeout: float = 120.0,
               engine: str = "process", scheduler: str | None = None, *, engine_factory: str | None = None,
-              progress: bool = True, stream=None) -> int:
+              worker_memory_mb: float | None = RECYCLE_MB, progress: bool = True, stream=None) -> int:
     """Run a batch audit; returns the exit code (0 done; 1 findings at --fail-on or above; 2 usage error;
     3 the run could not go on; 130 interrupted — rerun with resume=True to continue).
 
     `engine_factory` ("module:callable", called with profile=...) replaces the pipeline Engine in the
-    review processes (tests, custom rule sets); it must be importable there.
+    review processes (tests, custom rule sets); it must be importable there. A review process still
+    using more than `worker_memory_mb` after a file is replaced by a fresh one (None: never).
     """
     err = stream or sys.stderr
     audit = _Audit(Path(directory), Path(out), workers, list(formats), profile, resume, list(include or []),
-                   list(exclude or []), fail_on, timeout, engine, scheduler, engine_factory, progress, err)
+                   list(exclude or []), fail_on, timeout, engine, scheduler, engine_factory, worker_memory_mb,
+                   progress, err)
     restore = _sigterm_as_interrupt()
     try:
         return audit.run()
@@ -104,11 +106,13 @@ def _sigterm_as_interrupt():
 class _Audit:
     def __init__(self, directory: Path, out: Path, workers: int, formats: list[str], profile: str, resume: bool,
                  include: list[str], exclude: list[str], fail_on: str | None, timeout: float, engine: str,
-                 scheduler: str | None, engine_factory: str | None, progress: bool, err) -> None:
+                 scheduler: str | None, engine_factory: str | None, recycle_mb: float | None, progress: bool,
+                 err) -> None:
         self.directory, self.out = directory, out
         self.workers, self.formats, self.profile, self.resume = workers, formats, profile, resume
         self.include, self.exclude, self.fail_on, self.timeout = include, exclude, fail_on, timeout
         self.engine, self.scheduler, self.factory = engine, scheduler, engine_factory
+        self.recycle_mb = recycle_mb
         self.show_progress, self.err = progress, err
         self.records: dict[str, dict] = {}
         self.warnings: list[str] = []
@@ -235,13 +239,13 @@ class _Audit:
                 return None
             pending = total - len(self.records)
             n = self.workers or cpu_count()
-            init = {"profile": self.profile, "factory": self.factory}
+            init = {"profile": self.profile, "factory": self.factory, "recycle_mb": self.recycle_mb}
             if self.engine == "dask":
                 from contract_review.audit_dask import DaskPool
 
                 pool = DaskPool(self.workers or cpu_count(), init, self.timeout, self.scheduler)
             else:
-                pool = LocalPool(min(n, max(pending, 1)), init, self.timeout, self.out / LOG_NAME)
+                pool = LocalPool(min(n, max(pending, 1)), init, self.timeout, self.out / LOG_NAME, self.recycle_mb)
             pool.run(itertools.chain([first], tasks), self._on_result)
             return pool.stats
 
@@ -312,7 +316,8 @@ class _Audit:
         except (OSError, ValueError) as e:
             raise AuditAbort(f"không ghi được báo cáo của {f.display}: {e}") from e
         record = {"type": "file", "rel": f.rel, "path": f.display, "size": f.size, "mtime_ns": f.mtime_ns,
-                  "sha256": sha or None, **row, "reports": reports, "attempts": attempts}
+                  "size_bytes": f.size if f.size >= 0 else None, "sha256": sha or None, **row, "reports": reports,
+                  "attempts": attempts}
         record["status"] = row.get("status", "error")
         self._writer.append(record)  # on disk before the file counts as done
         self.records[f.rel] = record
@@ -333,6 +338,7 @@ class _Audit:
             "worker_load_seconds": stats.load_seconds if stats else [],
             "worker_peak_rss_mb": sorted(stats.peak_rss_mb.values()) if stats else [],
             "worker_restarts": max(0, stats.restarts) if stats else 0,
+            "workers_recycled_for_memory": stats.recycled if stats else 0,
             "versions": self.versions,
         }
         write_atomic(self.out, self.out / STATS_NAME, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))

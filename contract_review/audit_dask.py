@@ -16,11 +16,13 @@ from typing import Callable, Iterator
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from contract_review.audit_pool import MAX_ATTEMPTS, AuditAbort, PoolStats, Task, crash_row, timeout_row
+from contract_review.audit_pool import (MAX_ATTEMPTS, RECYCLE_MB, AuditAbort, PoolStats, Task, crash_row, timeout_row,
+                                        too_big)
 from contract_review.audit_worker import WorkerDied, WorkerProcess
 
 PLUGIN_NAME = "contract-review-audit-engine"
 STARTUP_TIMEOUT = 600.0
+SCATTER_BYTES = 1 << 20  # larger files travel on their own, not inside the task graph
 
 # ----------------------------------------------------------------------------- worker side
 
@@ -71,6 +73,8 @@ def review_task(init: dict, payload: dict, timeout: float) -> dict:
             return {"crash": str(e)}
         result = w.run(uuid.uuid4().hex, payload, timeout)
         result["worker_host"] = _worker_address()
+        if too_big(result, init.get("recycle_mb", RECYCLE_MB)):
+            w.stop()  # not handed back: the next task starts a fresh review process
         return result
     finally:
         if w.alive():
@@ -144,7 +148,11 @@ class DaskPool:
         exhausted = False
 
         def submit(task: Task) -> None:
-            fut = self.client.submit(review_task, self.init, task.payload, self.timeout, pure=False,
+            payload = task.payload
+            data = payload.get("data")
+            if isinstance(data, bytes) and len(data) > SCATTER_BYTES:
+                payload = {**payload, "data": self.client.scatter(data, hash=False)}
+            fut = self.client.submit(review_task, self.init, payload, self.timeout, pure=False,
                                      key=f"contract-review-audit-{uuid.uuid4().hex}", retries=0)
             running[fut] = task
             ac.add(fut)

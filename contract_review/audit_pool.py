@@ -22,6 +22,9 @@ from contract_review.errors import ProcessingTimeout
 MAX_ATTEMPTS = 2  # a crash is retried once
 STARTUP_TIMEOUT = 600.0  # loading the engine on a loaded machine can be slow, but not this slow
 MAX_STARTUP_FAILURES = 3
+# a review process still holding this much memory after a file is replaced by a fresh one (a few very
+# long clauses can make the rule matcher grow to ~1.3 GB, and the memory is not given back)
+RECYCLE_MB = 1536.0
 
 
 class AuditAbort(Exception):
@@ -41,12 +44,18 @@ class PoolStats:
     load_seconds: list[float] = field(default_factory=list)
     peak_rss_mb: dict[int, float] = field(default_factory=dict)  # worker pid -> peak RSS
     restarts: int = 0
+    recycled: int = 0
     versions: dict = field(default_factory=dict)
 
     def note(self, result: dict) -> None:
         pid, rss = result.get("pid"), result.get("rss_mb")
         if pid is not None and rss is not None:
             self.peak_rss_mb[pid] = max(rss, self.peak_rss_mb.get(pid, 0.0))
+
+
+def too_big(result: dict, limit: float | None) -> bool:
+    now = result.get("rss_now_mb")
+    return bool(limit and now and now > limit)
 
 
 def timeout_row(timeout: float) -> dict:
@@ -62,11 +71,13 @@ def crash_row(why: str) -> dict:
 
 
 class LocalPool:
-    def __init__(self, workers: int, init: dict, timeout: float, log_path: Path | None = None) -> None:
+    def __init__(self, workers: int, init: dict, timeout: float, log_path: Path | None = None,
+                 recycle_mb: float | None = RECYCLE_MB) -> None:
         self.n = max(1, workers)
         self.init = init
         self.timeout = timeout
         self.log_path = log_path
+        self.recycle_mb = recycle_mb
         self.stats = PoolStats(workers=self.n)
         self._slots: list[WorkerProcess] = []
 
@@ -89,11 +100,20 @@ class LocalPool:
                 exhausted = True
                 return None
 
-        def restart(i: int) -> None:
-            self._slots[i].kill()
+        def retire(i: int, graceful: bool = False) -> None:
+            """Stop slot i's process; a fresh one starts only when there is work for it."""
+            if graceful:
+                self._slots[i].stop()
+            else:
+                self._slots[i].kill()
             self._slots[i] = WorkerProcess(self.init, self.log_path)
-            self._slots[i].start()
-            self.stats.restarts += 1
+
+        def work_left() -> bool:
+            task = next_task()
+            if task is None:
+                return False
+            retry.appendleft(task)
+            return True
 
         def died(i: int) -> None:
             nonlocal startup_failures
@@ -112,14 +132,15 @@ class LocalPool:
                 startup_failures += 1
                 if startup_failures >= MAX_STARTUP_FAILURES:
                     raise AuditAbort(f"tiến trình rà soát không khởi động được ({why}); xem nhật ký {self.log_path}")
-            restart(i)
+            retire(i)
+            self.stats.restarts += 1
 
         self._slots = [WorkerProcess(self.init, self.log_path) for _ in range(self.n)]
         try:
-            for w in self._slots:
-                w.start()
             while True:
                 for i, w in enumerate(self._slots):
+                    if not w.started and work_left():
+                        w.start()
                     if w.ready and i not in busy:
                         task = next_task()
                         if task is None:
@@ -155,22 +176,29 @@ class LocalPool:
                             task, _ = busy.pop(i)
                             self.stats.note(m[2])
                             on_result(task, m[2])
+                            if too_big(m[2], self.recycle_mb):
+                                retire(i, graceful=True)
+                                self.stats.recycled += 1
+                                break
                     if w.init_error:
                         died(i)
                 now = time.monotonic()
                 for i, (task, started) in list(busy.items()):
                     if now - started > self.timeout:
                         busy.pop(i)
-                        restart(i)  # kills the stuck process
+                        retire(i)  # kills the stuck process
+                        self.stats.restarts += 1
                         on_result(task, {"row": timeout_row(self.timeout)})
                 for i, w in enumerate(self._slots):
-                    if not w.ready and now - w.started_at > STARTUP_TIMEOUT:
+                    if w.started and not w.ready and now - w.started_at > STARTUP_TIMEOUT:
                         died(i)
         finally:
             self.close()
 
     def close(self) -> None:
         for w in self._slots:
+            if not w.started:
+                continue
             if w.ready:
                 w.stop()
             else:

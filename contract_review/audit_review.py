@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from contract_review.errors import ReviewError
-from contract_review.render.labels import finding_order, where
+from contract_review.render.labels import where
 
 # words any consumer contract or set of trading conditions uses; a text with almost none of them and
 # no finding is not something this tool can judge (a letter, a price list, a manual...)
@@ -55,7 +55,9 @@ def row_from_report(report) -> dict:
     d, s, reg = report.document, report.summary, report.registration
     by_code = sorted(s.by_code.items(), key=lambda kv: (-kv[1], natural_key(kv[0])))
     failures = sorted((fc for fc in report.form_checks if fc.status == "fail"), key=lambda fc: fc.code)
-    top = finding_order(report)[0] if report.findings else None
+    # ties broken by code and clause, so the top finding never depends on the order findings came in
+    top = min(report.findings, key=lambda f: (-f.severity.rank, -f.confidence, f.start, natural_key(f.code),
+                                              f.clause_id), default=None)
     return {
         "file_kind": d.kind,
         "contract_kind": d.contract_kind,

@@ -88,6 +88,16 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
+def current_rss_mb() -> float | None:
+    """Resident memory now (Linux); a worker that stays large after a heavy file is recycled."""
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+        return round(pages * os.sysconf("SC_PAGE_SIZE") / 1048576, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def load_engine(init: dict):
     """The engine named by init["factory"] ("module:callable"; default the pipeline Engine)."""
     spec = init.get("factory") or "contract_review.pipeline:Engine"
@@ -123,6 +133,7 @@ def child_main(read_fd: int, write_fd: int) -> int:
         _, task_id, task = msg
         result = review_file(engine, task)
         result["rss_mb"] = peak_rss_mb()
+        result["rss_now_mb"] = current_rss_mb()
         result["pid"] = os.getpid()
         result["versions"] = versions
         try:
@@ -191,6 +202,10 @@ class WorkerProcess:
 
     def fileno(self) -> int:
         return self._rfd
+
+    @property
+    def started(self) -> bool:
+        return self._rfd >= 0
 
     @property
     def pid(self) -> int | None:

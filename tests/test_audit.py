@@ -17,7 +17,7 @@ import pytest
 
 from contract_review.audit import run_audit
 from test_audit_support import (BAD_FILES, DUPLICATES, ESCAPE_NAME, OWN_CONTRACT, TESTS, build_folder,
-                                state_file_records, summary_rows, workbook_values)
+                                comparable_baseline, state_file_records, summary_rows, workbook_values)
 
 
 def nfc(s: str) -> str:
@@ -49,13 +49,14 @@ def _cli(*args: str, **kw) -> subprocess.CompletedProcess:
 
 
 def test_every_file_gets_one_row_with_the_right_status(folder, baseline):
-    _, expected = folder
+    root, expected = folder
     out, code, _ = baseline
     assert code == 0
     rows = {r["path"]: r for r in summary_rows(out)}
     assert sorted(rows) == sorted(expected)  # hidden files and Office lock files are skipped
     for path, want in expected.items():
         r = rows[path]
+        assert int(r["size_bytes"]) == (root / path).stat().st_size
         if want in ("ok", "duplicate"):
             assert r["status"] == want, (path, r["error_code"], r["error_message"])
         else:
@@ -240,7 +241,7 @@ def test_killed_run_resumes_to_the_same_summary(folder, baseline, tmp_path):
     assert f"bỏ qua {len(first)} tệp đã xong" in r.stderr
     recs = state_file_records(out)
     assert len(recs) == len(expected) == len({x["rel"] for x in recs})  # nothing done twice
-    base_out, _, _ = baseline
+    base_out = comparable_baseline(root, baseline[0], out, tmp_path)
     assert summary_rows(out) == summary_rows(base_out)
     assert workbook_values(out) == workbook_values(base_out)
 
@@ -276,10 +277,26 @@ def test_dask_engine_gives_the_same_summary_as_the_process_pool(folder, baseline
     err = io.StringIO()
     code = run_audit(root, tmp_path / "dask", workers=2, engine="dask", stream=err)
     assert code == 0, err.getvalue()
-    base_out, _, _ = baseline
+    base_out = comparable_baseline(root, baseline[0], tmp_path / "dask", tmp_path)
     assert summary_rows(tmp_path / "dask") == summary_rows(base_out)
     assert workbook_values(tmp_path / "dask") == workbook_values(base_out)
     # and resuming on the cluster skips everything already done
     err = io.StringIO()
     assert run_audit(root, tmp_path / "dask", workers=2, engine="dask", resume=True, stream=err) == 0
     assert "còn 0 tệp" in err.getvalue()
+
+
+@pytest.mark.slow
+def test_worker_holding_too_much_memory_is_replaced(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        (src / f"hd-{i}.txt").write_text(OWN_CONTRACT.format(n=f"M{i}"), "utf-8")
+    err = io.StringIO()
+    assert run_audit(src, tmp_path / "out", workers=1, worker_memory_mb=1, stream=err) == 0, err.getvalue()
+    import json
+
+    stats = json.loads((tmp_path / "out" / "audit-stats.json").read_text("utf-8"))
+    assert stats["workers_recycled_for_memory"] == 3 and stats["worker_restarts"] == 0
+    assert len(stats["worker_load_seconds"]) == 3  # a fresh process per file; none once the work is done
+    assert [r["status"] for r in summary_rows(tmp_path / "out")] == ["ok"] * 3

@@ -84,6 +84,7 @@ BAD_FILES = {
     "hỏng/mat-khau.pdf": "encrypted_file",
     "hỏng/bom-nen.docx": "archive_bomb",
     "hỏng/du-lieu.bin": "unsupported_format",
+    "hỏng/du-lieu-lon.bin": "unsupported_format",
     "hỏng/cong-thuc-nau-an.txt": "not_a_contract",
 }
 # copies sort after their originals: the first file in path order is the one reviewed
@@ -118,6 +119,7 @@ def build_folder(root: Path, work: Path) -> dict[str, str]:
     put("hỏng/mat-khau.pdf", encrypted_pdf(), "encrypted_file")
     put("hỏng/bom-nen.docx", zip_bomb(), "archive_bomb")
     put("hỏng/du-lieu.bin", bytes(range(256)) * 8, "unsupported_format")
+    put("hỏng/du-lieu-lon.bin", bytes(range(256)) * 6000, "unsupported_format")  # > 1 MB: sent apart on Dask
     put("hỏng/cong-thuc-nau-an.txt", RECIPE.encode(), "not_a_contract")
     (root / ".an").mkdir()
     (root / ".an" / "bo-qua.txt").write_text("tệp ẩn: không rà soát", "utf-8")
@@ -151,6 +153,36 @@ def workbook_values(outdir: Path, skip_columns=("Thời gian xử lý (giây)",)
             rows = [[v for i, v in enumerate(r) if i not in drop] for r in rows]
         out[ws.title] = rows
     return out
+
+
+def engine_versions(outdir: Path) -> list[dict]:
+    """Distinct rule/model versions that reviewed files in this OUTDIR (from its state file)."""
+    import json
+
+    seen: list[dict] = []
+    for line in (outdir / "audit-state.jsonl").read_text("utf-8").splitlines():
+        rec = json.loads(line) if line.startswith("{") and line.endswith("}") else {}
+        if rec.get("type") == "engine" and rec["versions"] not in seen:
+            seen.append(rec["versions"])
+    return seen
+
+
+def comparable_baseline(root: Path, base_out: Path, out: Path, tmp: Path) -> Path:
+    """The uninterrupted run to compare `out` with. In a checkout where the rules are being edited
+    while the tests run, a run made with other rule versions is not comparable: make a fresh one."""
+    import pytest
+
+    from contract_review.audit import run_audit
+
+    versions = engine_versions(out)
+    if len(versions) > 1:
+        pytest.skip(f"the rule library changed while this run was going on: {versions}")
+    if engine_versions(base_out) != versions:
+        base_out = tmp / "baseline-again"
+        assert run_audit(root, base_out, workers=2, stream=io.StringIO()) == 0
+        if engine_versions(base_out) != versions:
+            pytest.skip("the rule library keeps changing while the tests run")
+    return base_out
 
 
 def state_file_records(outdir: Path) -> list[dict]:

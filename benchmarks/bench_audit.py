@@ -1,0 +1,168 @@
+"""Batch-audit throughput: files/min and pages/min with 1 and 2 workers, memory per worker.
+
+Generates a folder of distinct contracts (the sample contracts in TXT, DOCX and PDF, each variant with
+its own file number so no two files share a SHA-256 and every one is really reviewed), runs
+`run_audit` over it with each worker count, and checks that the summaries are identical. Wall time
+includes starting the workers and loading the engine, as a user sees it.
+
+    python benchmarks/bench_audit.py                 # 216 files, 60 lines of each sample
+    python benchmarks/bench_audit.py --lines 0       # the full samples (much slower)
+    python benchmarks/bench_audit.py --write         # also update benchmarks/RESULTS.md
+
+Run it on an otherwise idle machine: the speed-up of 2 workers over 1 cannot show when other
+processes already use the cores (the load average is printed with the results).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import renderers  # noqa: E402
+
+from contract_review.audit import run_audit  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+BEGIN, END = "<!-- batch-audit:begin -->", "<!-- batch-audit:end -->"
+FORMATS = ("txt", "docx", "pdf")
+
+
+def build_folder(dest: Path, files: int, lines: int) -> dict:
+    """`files` distinct contracts: sample × format × variant (a numbered line after the title)."""
+    samples = renderers.sample_names()
+    src = ROOT / "corpus" / "documents"
+    texts = dest.parent / "variant-texts"
+    texts.mkdir(parents=True, exist_ok=True)
+    old = renderers.DOCS
+    renderers.DOCS = texts
+    made = 0
+    try:
+        for i in range(files):
+            name = samples[i % len(samples)]
+            fmt = FORMATS[(i // len(samples)) % len(FORMATS)]
+            body = (src / f"{name}.txt").read_text("utf-8").splitlines()
+            body = body[:lines] if lines else body
+            body.insert(1, f"Mã hồ sơ kiểm tra: KT-{i:04d}")
+            variant = f"{name}-{i:04d}"
+            (texts / f"{variant}.txt").write_text("\n".join(body) + "\n", "utf-8")
+            if fmt == "txt":
+                data = renderers.render_txt(variant)
+            elif fmt == "docx":
+                data = renderers.render_docx(variant)
+            else:
+                data = renderers.render_pdf(variant)[0]
+            out = dest / name / f"{variant}.{fmt}"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+            made += 1
+    finally:
+        renderers.DOCS = old
+    return {"files": made, "bytes": sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())}
+
+
+def one_run(folder: Path, out: Path, workers: int) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load0 = os.getloadavg()[0]
+    t = time.perf_counter()
+    code = run_audit(folder, out, workers=workers, formats=["json"], progress=False, stream=open(os.devnull, "w"))
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stats = json.loads((out / "audit-stats.json").read_text("utf-8"))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "workers": workers, "exit": code, "wall": wall, "files": stats["files"], "reviewed": stats["reviewed"],
+        "pages": stats["pages_reviewed"], "files_per_min": stats["files"] / wall * 60,
+        "pages_per_min": stats["pages_reviewed"] / wall * 60, "cpu_seconds": cpu,
+        "rss": stats["worker_peak_rss_mb"], "load_seconds": stats["worker_load_seconds"],
+        "loadavg": (load0, os.getloadavg()[0]), "versions": stats["versions"],
+    }
+
+
+def summary_without_times(out: Path) -> str:
+    lines = (out / "summary.csv").read_text("utf-8-sig").splitlines()
+    return "\n".join(line.rsplit(",", 1)[0] for line in lines)  # "seconds" is the last column
+
+
+def markdown(runs: list[dict], folder: dict, lines: int) -> str:
+    base = runs[0]["wall"]
+    out = [BEGIN, "## Batch audit (`benchmarks/bench_audit.py`)", "",
+           f"{folder['files']} distinct contracts ({folder['bytes'] / 1e6:.1f} MB; the 9 samples "
+           f"{'truncated to ' + str(lines) + ' lines' if lines else 'in full'} × TXT/DOCX/PDF, each with its own "
+           f"file number), reports in JSON. {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+           f"Python {platform.python_version()}. Wall time includes starting the workers and loading the engine.", "",
+           "| workers | wall (s) | files/min | pages/min | speed-up | CPU s (workers) | peak RSS per worker (MB) | load avg before → after |",
+           "|---:|---:|---:|---:|---:|---:|---|---|"]
+    for r in runs:
+        out.append(f"| {r['workers']} | {r['wall']:.1f} | {r['files_per_min']:.1f} | {r['pages_per_min']:.1f} | "
+                   f"{base / r['wall']:.2f}× | {r['cpu_seconds']:.0f} | {', '.join(f'{x:.0f}' for x in r['rss'])} | "
+                   f"{r['loadavg'][0]:.1f} → {r['loadavg'][1]:.1f} |")
+    out += ["", f"Pages are counted where the format has them (PDF, DOCX); {runs[0]['reviewed']} files reviewed "
+            "per run, same summary for every worker count.", END]
+    return "\n".join(out)
+
+
+def write_results(section: str) -> None:
+    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text, "utf-8")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--files", type=int, default=216)
+    ap.add_argument("--lines", type=int, default=60, help="lines kept from each sample (0 = all)")
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    ap.add_argument("--keep", type=Path, help="build the folder here and keep it")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-audit-"))
+    try:
+        folder = (args.keep or tmp) / "hop-dong"
+        if not folder.exists():
+            info = build_folder(folder, args.files, args.lines)
+        else:
+            files = [p for p in folder.rglob("*") if p.is_file()]
+            info = {"files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+        print(f"{info['files']} files in {folder}", file=sys.stderr)
+        runs = []
+        outs = args.keep or tmp
+        for n in (int(x) for x in args.workers.split(",")):
+            shutil.rmtree(outs / f"out-{n}", ignore_errors=True)
+            r = one_run(folder, outs / f"out-{n}", n)
+            runs.append(r)
+            print(f"workers={n}: {r['wall']:.1f} s, {r['files_per_min']:.1f} files/min, "
+                  f"{r['pages_per_min']:.1f} pages/min, RSS {r['rss']} MB, load {r['loadavg']}", file=sys.stderr)
+        tables = [summary_without_times(outs / f"out-{r['workers']}") for r in runs]
+        same = len(set(tables)) == 1
+        section = markdown(runs, info, args.lines)
+        print(section)
+        if len({json.dumps(r["versions"], sort_keys=True) for r in runs}) > 1:
+            print(f"WARNING: rules/model changed during the benchmark: {[r['versions'] for r in runs]}",
+                  file=sys.stderr)
+        if not same:
+            print("WARNING: summaries differ between worker counts:", file=sys.stderr)
+            for a, b in zip(tables[0].splitlines(), tables[-1].splitlines()):
+                if a != b:
+                    print(f"  {a}\n  {b}", file=sys.stderr)
+        if args.write:
+            write_results(section)
+        return 0 if same and all(r["exit"] == 0 for r in runs) else 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
