@@ -9,11 +9,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 
 from api_samples import make_app, small_txt
 
 schemathesis = pytest.importorskip("schemathesis")
+from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.python import asgi  # noqa: E402
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance  # noqa: E402
@@ -43,15 +44,28 @@ def started(engine, tmp_path_factory):
         yield
 
 
-@schema.parametrize()
-@settings(max_examples=int(os.environ.get("CR_SCHEMA_EXAMPLES", "8")), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_no_server_errors(case, started):
-    params = case.path_parameters or {}
-    # half of the generated ids are replaced by a real review / finding, so found paths are exercised too
-    if "review_id" in params and hashlib.sha256(repr(case.body).encode() + repr(params).encode()).digest()[0] % 2:
-        params["review_id"] = STATE["review_id"]
-        if "finding_id" in params:
-            params["finding_id"] = STATE["finding_id"]
-    response = case.call(base_url="http://testserver", session=STATE["client"])
-    case.validate_response(response, checks=[not_a_server_error, status_code_conformance, content_type_conformance])
-    assert b"Traceback" not in response.content
+OPERATIONS = [(path, method.upper(), mode) for path, methods in schema.raw_schema["paths"].items()
+              for method, spec in methods.items()
+              for mode in (("positive", "negative") if spec.get("parameters") or spec.get("requestBody") else ("positive",))]
+
+
+@pytest.mark.parametrize(("path", "method", "mode"), OPERATIONS, ids=[f"{m} {p} {g}" for p, m, g in OPERATIONS])
+def test_no_server_errors(path, method, mode, started):
+    """Positive (valid per schema) and negative (invalid) requests alike: never a 5xx."""
+    operation = schema[path][method]
+
+    @given(case=operation.as_strategy(GenerationMode(mode)))
+    @settings(max_examples=int(os.environ.get("CR_SCHEMA_EXAMPLES", "8")), deadline=None,
+              suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+    def check(case):
+        params = case.path_parameters or {}
+        # half of the generated ids are replaced by a real review / finding, so found paths are exercised too
+        if "review_id" in params and hashlib.sha256(repr(case.body).encode() + repr(params).encode()).digest()[0] % 2:
+            params["review_id"] = STATE["review_id"]
+            if "finding_id" in params:
+                params["finding_id"] = STATE["finding_id"]
+        response = case.call(base_url="http://testserver", session=STATE["client"])
+        case.validate_response(response, checks=[not_a_server_error, status_code_conformance, content_type_conformance])
+        assert b"Traceback" not in response.content
+
+    check()
