@@ -151,7 +151,8 @@ class ThreadAnalyzer:
                       versions, self.error)
 
     async def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        # let a running analysis finish (it cannot be interrupted) so no thread outlives the app
+        await asyncio.to_thread(self._executor.shutdown, True, cancel_futures=True)
 
 
 # ----------------------------------------------------------------------------- processes

@@ -45,6 +45,7 @@
       if (!input.files || !input.files.length) { return; }  // let the browser say the file is required
       e.preventDefault();
       var data = new FormData(form);
+      ["profile", "sector"].forEach(function (k) { if (!data.get(k)) { data.delete(k); } });  // "" = default
       var xhr = new XMLHttpRequest();
       xhr.open("POST", "/v1/reviews");
       xhr.setRequestHeader("Accept", "application/json");
