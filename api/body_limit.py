@@ -3,6 +3,7 @@ before any byte is read, and a chunked body is counted as it arrives and cut off
 huge upload never fills memory or disk."""
 from __future__ import annotations
 
+import html
 import json
 
 from starlette.exceptions import HTTPException
@@ -16,6 +17,12 @@ MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the small form fi
 def too_large(limit: int) -> FileTooLarge:
     return FileTooLarge(f"Tệp vượt giới hạn {limit / MB:.0f} MB cho mỗi tài liệu. Vui lòng nén ảnh, tách tài liệu "
                         "hoặc gửi bản PDF/DOCX có lớp văn bản.")
+
+
+PAGE = ("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Tệp quá lớn</title>"
+        "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"page\">"
+        "<h1>Không tải lên được</h1><div class=\"alert\" role=\"alert\">{message}</div>"
+        "<p><a href=\"/\">« Về trang tải lên</a></p></main></body></html>")
 
 
 class BodyTooLarge(HTTPException):
@@ -43,9 +50,17 @@ class BodySizeLimit:
                 except ValueError:
                     declared = None
         if declared is not None and declared > self.limit:
-            body = json.dumps(too_large(self.file_limit).to_dict(), ensure_ascii=False).encode("utf-8")
+            error = too_large(self.file_limit)
+            accept = dict(scope.get("headers", [])).get(b"accept", b"")
+            if b"text/html" in accept and not scope.get("path", "").startswith("/v1/"):
+                # the web form without JavaScript: a page, not JSON
+                body = PAGE.format(message=html.escape(error.message)).encode("utf-8")
+                ctype = b"text/html; charset=utf-8"
+            else:
+                body = json.dumps(error.to_dict(), ensure_ascii=False).encode("utf-8")
+                ctype = b"application/json; charset=utf-8"
             await send({"type": "http.response.start", "status": 413,
-                        "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                        "headers": [(b"content-type", ctype),
                                     (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
             await send({"type": "http.response.body", "body": body})
             return

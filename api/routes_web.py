@@ -81,6 +81,7 @@ def index_context(request: Request, principal: Principal, page_no: int, verdict:
         "principal": principal, "reviews": listing.items, "total": listing.total, "page_no": page_no, "pages": pages,
         "verdict": verdict, "sector": sector, "sectors": sectors(), "VERDICT_VI": VERDICT_VI,
         "SEVERITY_VI": SEVERITY_VI, "fmt_date": _date, "max_mb": request.app.state.settings.max_bytes / 1048576,
+        "max_bytes": request.app.state.settings.max_bytes,
         "error": None,
     }
 

@@ -379,3 +379,11 @@ def test_kept_docx_upload_gets_comments_on_the_original(engine, tmp_path):
         out = docx.Document(io.BytesIO(c.get(f"/v1/reviews/{rid}/report.docx").content))
     assert len(list(out.comments)) == n
     assert [p.text for p in out.paragraphs] == [p.text for p in docx.Document(io.BytesIO(original)).paragraphs]
+
+
+def test_too_large_web_form_gets_a_page(engine, tmp_path):
+    with TestClient(make_app(tmp_path, engine=engine, max_bytes=50_000)) as c:
+        r = c.post("/reviews", files={"file": ("lon.txt", b"a" * 200_000)}, headers={"accept": "text/html"})
+        assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+        assert "vượt giới hạn" in r.text and "<script" not in r.text
+        assert 'data-max-bytes="50000"' in c.get("/").text  # the page checks the size before sending

@@ -44,6 +44,13 @@
     form.addEventListener("submit", function (e) {
       if (!input.files || !input.files.length) { return; }  // let the browser say the file is required
       e.preventDefault();
+      var max = parseInt(form.getAttribute("data-max-bytes"), 10);
+      if (max && input.files[0].size > max) {  // refuse before sending megabytes the server will refuse
+        alert.textContent = "Tệp có dung lượng " + (input.files[0].size / 1048576).toFixed(1) +
+          " MB, vượt giới hạn " + Math.round(max / 1048576) + " MB cho mỗi tài liệu.";
+        alert.hidden = false;
+        return;
+      }
       var data = new FormData(form);
       ["profile", "sector"].forEach(function (k) { if (!data.get(k)) { data.delete(k); } });  // "" = default
       var xhr = new XMLHttpRequest();
