@@ -111,3 +111,26 @@ def test_image_files_png_tiff_and_low_resolution_jpeg(text_pdf, reference):
     small.save(jpeg, format="JPEG", quality=80, dpi=(150, 150))
     doc = read_bytes(jpeg.getvalue(), "scan.jpg")
     assert cer(page_texts(doc)[1], reference[5]) < 0.05
+
+
+def test_scanned_page_under_a_stamp_text_layer_is_still_read(text_pdf, reference):
+    """A portal stamped "bản sao điện tử" as text over the scan: the thin text layer must not hide
+    the page (it used to count as a text page, and the contract itself went unread)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    renderers._register_fonts()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.drawImage(ImageReader(page_images(text_pdf, pages=[3])[0]), 0, 0, width=A4[0], height=A4[1])
+    c.setFont("DejaVuSerif", 8)
+    c.drawString(40, 12, "Bản sao điện tử từ Cổng dịch vụ công - mã hồ sơ 000.00.12.H47-251128-0042")
+    c.showPage()
+    c.save()
+    doc = read_bytes(buf.getvalue(), "stamped.pdf")
+    assert doc.page_info[0].ocr
+    texts = [b.text for b in doc.blocks]
+    assert texts[-1].startswith("Bản sao điện tử")  # the stamp, read from the image
+    body = [t for t in texts if not t.startswith(("Bản sao điện tử", "Mẫu hợp đồng"))]  # stamp, running header
+    assert cer("\n".join(body), reference[3]) < 0.03

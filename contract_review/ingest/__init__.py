@@ -70,10 +70,11 @@ def read_path(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
 
 
 def _ocr_missing_pages(data, blocks, page_info, limits):
-    """Pages without a text layer are OCR'd when possible; otherwise the report says so."""
-    missing = [p.number for p in page_info if not p.has_text]
+    """Pages without a text layer (or with only a stamp over a scan) are OCR'd when possible;
+    otherwise the report says so."""
+    from contract_review.ingest.ocr import ocr_pdf_pages, pages_needing_ocr
+
+    missing = pages_needing_ocr(data, page_info, blocks)
     if not missing:
         return blocks, page_info, []
-    from contract_review.ingest.ocr import ocr_pdf_pages
-
     return ocr_pdf_pages(data, blocks, page_info, missing, limits)

@@ -465,6 +465,42 @@ def _edge_texts(pdf, numbers: list[int]) -> list[str]:
     return out
 
 
+THIN_TEXT = 300  # characters: a text layer this small over a page-sized image is a stamp, not the page
+
+
+def pages_needing_ocr(data: bytes, page_info: list[PageInfo], blocks: list[Block] | None = None) -> list[int]:
+    """Pages to read by OCR: those without a text layer, and scanned pages that carry only a thin
+    text layer (a portal's "bản sao điện tử" stamp, a page number added after scanning) over an
+    image covering most of the page, whose real content would otherwise be silently skipped."""
+    missing = [p.number for p in page_info if not p.has_text]
+    chars: dict[int, int] = {}
+    for b in blocks or []:
+        chars[b.page or 0] = chars.get(b.page or 0, 0) + len(b.text.strip())
+    thin = [p.number for p in page_info if p.has_text and chars.get(p.number, 0) < THIN_TEXT]
+    if not thin:
+        return missing
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for n in thin:
+            page = pdf[n - 1]
+            try:
+                w, h = page.get_size()
+                covered = 0.0
+                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+                    left, bottom, right, top = obj.get_bounds()
+                    covered = max(covered, (min(right, w) - max(left, 0)) * (min(top, h) - max(bottom, 0)))
+                if covered >= 0.5 * w * h:
+                    missing.append(n)
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return sorted(missing)
+
+
 def ocr_pdf_pages(data: bytes, blocks: list[Block], page_info: list[PageInfo], missing: list[int], limits: Limits):
     """OCR the pages listed in `missing` (1-based, no text layer) and merge their blocks with the
     text-layer `blocks` in page order."""
