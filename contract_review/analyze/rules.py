@@ -120,6 +120,15 @@ class _Compiled:
     parts: list["_Compiled"] = field(default_factory=list)
     within: int | None = None
     source: str = ""
+    # necessary literals in conjunctive form: the pattern cannot match unless, for every set, one of
+    # its strings occurs in the lower-cased text. Checked before running the regex or the tokenizer.
+    needs: tuple[frozenset[str], ...] = ()
+
+    def may_match(self, present: frozenset[str]) -> bool:
+        """`present`: the library's necessary literals that occur in the lower-cased text."""
+        if self.kind == "all":
+            return all(p.may_match(present) for p in self.parts)
+        return all(not group.isdisjoint(present) for group in self.needs)
 
 
 @dataclass
@@ -166,10 +175,13 @@ class RuleLibrary:
         self.by_id = {r.id: r for r in rules}
         self._matcher = None
         self._token_patterns: dict[str, list[list[dict]]] = {}
+        needs: set[str] = set()
         for r in rules:
             for group in (r.patterns, r.unless, r.requires_absent):
                 for c in group:
                     self._collect_tokens(c)
+                    _collect_needs(c, needs)
+        self.needs = tuple(sorted(needs))  # every necessary literal, checked once per text
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -260,14 +272,17 @@ class RuleLibrary:
         return out
 
     # ------------------------------------------------------------------ matching
-    def _find(self, c: _Compiled, text: str, tok: dict[str, list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    def _find(self, c: _Compiled, text: str, tok: dict[str, list[tuple[int, int]]] | None,
+              present: frozenset[str] | None = None) -> list[tuple[int, int]]:
+        if present is not None and not c.may_match(present):
+            return []
         if c.kind == "regex":
             return _regex_spans(c.rx, text)
         if c.kind == "tokens":
-            return tok.get(c.key, [])
+            return (tok or {}).get(c.key, [])
         found = []
         for part in c.parts:
-            spans = self._find(part, text, tok)
+            spans = self._find(part, text, tok, present)
             if not spans:
                 return []
             found.append(spans)
@@ -290,29 +305,29 @@ class RuleLibrary:
     def evaluate(self, text: str, scope_text: str | None = None, tokens=None,
                  rules: list[Rule] | None = None, explain: bool = False) -> list[RuleResult]:
         """Apply rules to one clause. Returns fired results (and, with explain, the suppressed ones)."""
-        tok = self.token_spans(text, tokens)
-        scope_tok = None
+        ctx = _Lazy(self, text, tokens)
+        scope = None
         results = []
         for rule in rules or self.rules:
             spans: list[tuple[int, int]] = []
             for c in rule.patterns:
-                spans = self._find(c, text, tok)
+                spans = ctx.find(c)
                 if spans:
                     break
             if not spans:
                 continue
             decided = None
             for i, c in enumerate(rule.unless):
-                if self._find(c, text, tok):
+                if ctx.find(c):
                     decided = f"unless[{i}]: {c.source}"
                     break
             if decided is None and rule.requires_absent:
-                target = scope_text if (rule.spec.scope == "article" and scope_text) else text
-                if target is not text and scope_tok is None:
-                    scope_tok = self.token_spans(target) if any(c.kind != "regex" for c in rule.requires_absent) else {}
-                ttok = tok if target is text else (scope_tok or {})
+                target = ctx
+                if rule.spec.scope == "article" and scope_text and scope_text != text:
+                    scope = scope or _Lazy(self, scope_text, None)
+                    target = scope
                 for i, c in enumerate(rule.requires_absent):
-                    if self._find(c, target, ttok):
+                    if target.find(c):
                         decided = f"requires_absent[{i}]: {c.source}"
                         break
             if decided is None:
@@ -330,6 +345,108 @@ class RuleLibrary:
                 matches=[Match(text=text[s:e], start=offset + s, end=offset + e) for s, e in res.matches],
             ))
         return out
+
+
+class _Lazy:
+    """One text under evaluation: lower-cased once; tokenized only when a token pattern may match."""
+
+    def __init__(self, lib: RuleLibrary, text: str, tokens) -> None:
+        self.lib, self.text, self.tokens = lib, text, tokens
+        lowered = text.lower()
+        self.present = frozenset(n for n in lib.needs if n in lowered)
+        self._tok: dict[str, list[tuple[int, int]]] | None = None
+
+    def token_spans(self) -> dict[str, list[tuple[int, int]]]:
+        if self._tok is None:
+            self._tok = self.lib.token_spans(self.text, self.tokens)
+        return self._tok
+
+    def find(self, c: _Compiled) -> list[tuple[int, int]]:
+        if not c.may_match(self.present):
+            return []
+        if c.kind == "regex":
+            return _regex_spans(c.rx, self.text)
+        if c.kind == "tokens":
+            return self.token_spans().get(c.key, [])
+        return self.lib._find(c, self.text, self.token_spans() if _has_tokens(c) else {}, self.present)
+
+
+def _collect_needs(c: _Compiled, out: set[str]) -> None:
+    for group in c.needs:
+        out |= group
+    for p in c.parts:
+        _collect_needs(p, out)
+
+
+def _has_tokens(c: _Compiled) -> bool:
+    return c.kind == "tokens" or any(_has_tokens(p) for p in c.parts)
+
+
+def _regex_needs(pattern: str) -> tuple[frozenset[str], ...]:
+    """Necessary literals of a regex (case-insensitive) in conjunctive form, found by walking the
+    parsed pattern: every element of a sequence is needed; an alternation needs one of its branches'
+    most selective literal set; optional parts need nothing. Unparseable patterns need nothing."""
+    try:
+        import re._parser as sre_parse  # Python >= 3.11
+        from re._constants import BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
+    except ImportError:  # pragma: no cover
+        return ()
+    try:
+        parsed = sre_parse.parse(pattern, 0)
+    except Exception:
+        return ()  # regex-module-only syntax: always run the regex
+
+    def seq(items) -> list[frozenset[str]]:
+        out: list[frozenset[str]] = []
+        run = ""
+        for op, av in items:
+            if op is LITERAL:
+                run += chr(av).lower()
+                continue
+            if len(run) >= 2:
+                out.append(frozenset([run]))
+            run = ""
+            out += node(op, av)
+        if len(run) >= 2:
+            out.append(frozenset([run]))
+        return out
+
+    def best(groups: list[frozenset[str]]) -> frozenset[str] | None:
+        return max(groups, key=lambda g: (min(map(len, g)), -len(g)), default=None)
+
+    def node(op, av) -> list[frozenset[str]]:
+        if op is SUBPATTERN:
+            return seq(av[-1])
+        if op is BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:
+                b = best(seq(branch))
+                if b is None:
+                    return []
+                union |= b
+            return [frozenset(union)]
+        if op in (MAX_REPEAT, MIN_REPEAT):
+            lo, _, body = av
+            return seq(body) if lo >= 1 else []
+        return []
+
+    groups = [g for g in seq(parsed) if g]
+    return tuple(dict.fromkeys(groups))
+
+
+def _token_needs(tokens: list[dict]) -> tuple[frozenset[str], ...]:
+    out = []
+    for t in tokens:
+        op = str(t.get("OP", ""))
+        if op not in ("", "+", "!") and not op.startswith("{1"):
+            continue
+        if op == "!":
+            continue
+        v = t.get("LOWER")
+        vals = [v] if isinstance(v, str) else (v.get("IN") if isinstance(v, dict) else None)
+        if vals:
+            out.append(frozenset(x.lower() for x in vals))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1)
@@ -390,12 +507,15 @@ def _compile(p: PatternSpec, macros: dict[str, str], key: str) -> _Compiled:
         src = expand_macros(p.regex, macros)
         if _NESTED_QUANT.search(src):
             raise ValueError(f"nested quantifier (catastrophic backtracking risk) in regex: {p.regex}")
-        return _Compiled("regex", regex.compile(src, regex.IGNORECASE | regex.UNICODE), source=p.regex)
+        return _Compiled("regex", regex.compile(src, regex.IGNORECASE | regex.UNICODE), source=p.regex,
+                         needs=_regex_needs(src))
     if p.phrases is not None:
         alt = "|".join(regex.escape(x).replace(r"\ ", r"\s+") for x in sorted(p.phrases, key=len, reverse=True))
-        return _Compiled("regex", regex.compile(rf"(?<!\w)(?:{alt})(?!\w)", regex.IGNORECASE), source="phrases: " + ", ".join(p.phrases[:4]))
+        return _Compiled("regex", regex.compile(rf"(?<!\w)(?:{alt})(?!\w)", regex.IGNORECASE),
+                         source="phrases: " + ", ".join(p.phrases[:4]), needs=_regex_needs(rf"(?:{alt})"))
     if p.tokens is not None:
-        return _Compiled("tokens", rx=_lower_token_pattern(p.tokens), key=key, source="tokens")
+        pattern = _lower_token_pattern(p.tokens)
+        return _Compiled("tokens", rx=pattern, key=key, source="tokens", needs=_token_needs(pattern))
     parts = [_compile(sub, macros, f"{key}.{i}") for i, sub in enumerate(p.all or [])]
     return _Compiled("all", parts=parts, within=p.within, source="all: " + " & ".join(x.source for x in parts))
 
