@@ -177,6 +177,38 @@ def test_document_offsets_consistent_after_conversion():
     assert not re.search(r"[ñöïøû]", doc.text)  # nothing left in VNI spelling
 
 
+def test_pdf_text_layer_in_a_legacy_font_is_converted():
+    """A PDF typeset in .VnTime gives its TCVN3 codes back as text; ư and ã come out as U+2212 and
+    U+2219 (the glyph names of those slots), which must still read as letters."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    renderers._register_fonts()
+    lines = [ln[:80] for ln in renderers.render_txt(SAMPLE).decode("utf-8").splitlines()[:40]]
+
+    def pdf(texts: list[str]) -> bytes:
+        buf = io.BytesIO()
+        c = canvas.Canvas(buf, pagesize=A4)
+        y = 800
+        for t in texts:
+            c.setFont("DejaVuSerif", 10)
+            c.drawString(50, y, t)
+            y -= 20
+            if y < 60:
+                c.showPage()
+                y = 800
+        c.save()
+        return buf.getvalue()
+
+    as_extracted = [legacy.encode(t, "tcvn3").replace("\xad", "\u2212").replace("\xb7", "\u2219") for t in lines]
+    old = normalize_document(read_bytes(pdf(as_extracted), "vntime.pdf"))
+    new = normalize_document(read_bytes(pdf(lines), "unicode.pdf"))
+    assert old.encoding == "tcvn3"
+    assert " ".join(old.text.split()) == " ".join(new.text.split())
+    for b in old.blocks:  # sizes from the PDF stay on their characters
+        assert b.styles and b.styles[-1].end == len(b.text) and all(s.size == 10 for s in b.styles)
+
+
 # ----------------------------------------------------------------------------- whole contracts
 
 

@@ -137,10 +137,16 @@ def _decoder(encoding: str) -> dict[str, str]:
 _PDF_GLYPHS = {"\u2212": "\xad", "\u2219": "\xb7"}
 
 
-def decode(text: str, encoding: str, caps: bool = False) -> tuple[str, list[int]]:
+def _letter_like(ch: str, table: dict[str, str]) -> bool:
+    return ch.isalpha() or ch in table  # "®" (đ in TCVN3) is a letter there
+
+
+def decode(text: str, encoding: str, caps: bool = False, restore: bool = True) -> tuple[str, list[int]]:
     """Legacy spelling -> Unicode (NFC), with the source index of every output character.
 
-    `caps`: the run is set in an all-capitals TCVN3 font (".VnTimeH"): everything is uppercased."""
+    `caps`: the run is set in an all-capitals TCVN3 font (".VnTimeH"): everything is uppercased.
+    `restore`: restore TCVN3 capitals from context here (off when the caller does it on the whole
+    paragraph)."""
     table = _decoder(encoding)
     longest = max(len(k) for k in table)
     out: list[str] = []
@@ -149,7 +155,7 @@ def decode(text: str, encoding: str, caps: bool = False) -> tuple[str, list[int]
     while i < n:
         ch = text[i]
         if encoding == "tcvn3" and ch in _PDF_GLYPHS and (
-                (i > 0 and text[i - 1].isalpha()) or (i + 1 < n and text[i + 1].isalpha())):
+                (i > 0 and _letter_like(text[i - 1], table)) or (i + 1 < n and _letter_like(text[i + 1], table))):
             ch = _PDF_GLYPHS[ch]
             text = text[:i] + ch + text[i + 1:]
         for size in range(min(longest, n - i), 0, -1):
@@ -165,7 +171,7 @@ def decode(text: str, encoding: str, caps: bool = False) -> tuple[str, list[int]
             i += 1
     result = "".join(out)
     if encoding == "tcvn3":
-        result = _upper(result) if caps else restore_caps(result)
+        result = _upper(result) if caps else restore_caps(result) if restore else result
     return result, src
 
 
@@ -209,14 +215,22 @@ _SENTENCE_START = re.compile(r"(?:^|(?<![.\d])[.?!]\s+)[(\"'\s]*$")
 _INSTITUTIONS = re.compile(r"(?<![^\W\d_])ủy ban(?![^\W\d_])")
 
 
-def restore_caps(text: str) -> str:
+def restore_caps(text: str, eligible: list[bool] | None = None) -> str:
     """Capitalise the toned letters TCVN3 could not: words typed in capitals ("HợP ĐồNG" -> "HỢP
     ĐỒNG"), one-capital words ("Xã", "ở") between capitalised neighbours, and a toned letter that
-    starts a paragraph or a sentence ("áp dụng" -> "Áp dụng")."""
+    starts a paragraph or a sentence ("áp dụng" -> "Áp dụng"). `eligible` (per character) limits the
+    changes to the characters that came from TCVN3 (the rest of a mixed paragraph is left as it is)."""
     if not any(ch in _TONED for ch in text):
         return text
     out = []
+    offset = 0
     for line in text.split("\n"):
+        base = offset
+        offset += len(line) + 1
+
+        def ok(i: int) -> bool:
+            return eligible is None or eligible[base + i]
+
         words = list(_WORDS.finditer(line))
         kinds = [_caps_kind(m.group(0)) for m in words]
         # evidence of capitals: 2 for a word with a toned capital or in capitals with a Vietnamese
@@ -245,10 +259,15 @@ def restore_caps(text: str) -> str:
         for m, kind in zip(words, kinds):
             w = m.group(0)
             if kind == "caps":
-                chars[m.start():m.end()] = _upper(w)
-            elif w[0] in _TONED and _SENTENCE_START.search(line[:m.start()]):
+                for i in range(m.start(), m.end()):
+                    if ok(i):
+                        chars[i] = _upper(chars[i])
+            elif w[0] in _TONED and ok(m.start()) and _SENTENCE_START.search(line[:m.start()]):
                 chars[m.start()] = w[0].upper()
-        out.append(_INSTITUTIONS.sub(lambda m: m.group(0)[0].upper() + m.group(0)[1:], "".join(chars)))
+        for m in _INSTITUTIONS.finditer(line):
+            if ok(m.start()):
+                chars[m.start()] = chars[m.start()].upper()
+        out.append("".join(chars))
     return "\n".join(out)
 
 
@@ -297,14 +316,16 @@ def _convert_with_map(text: str, pieces: list[tuple[int, int, str | None, bool]]
     """Convert the pieces (start, end, encoding or None, caps) covering `text`; return the new text
     and, for every old position 0..len(text), the new position."""
     out: list[str] = []
+    eligible: list[bool] = []  # characters whose TCVN3 capitals are restored from the paragraph
     old_to_new = [0] * (len(text) + 1)
     pos = 0
     for start, end, enc, caps in pieces:
         seg = text[start:end]
         if enc:
-            new, src = decode(seg, enc, caps=caps)
+            new, src = decode(seg, enc, caps=caps, restore=False)
         else:
             new, src = seg, list(range(len(seg)))
+        eligible += [enc == "tcvn3" and not caps] * len(new)
         # an old position maps to the first new character made from it or after it
         k = len(new)
         for i in range(len(seg) - 1, -1, -1):
@@ -314,7 +335,10 @@ def _convert_with_map(text: str, pieces: list[tuple[int, int, str | None, bool]]
         out.append(new)
         pos += len(new)
     old_to_new[len(text)] = pos
-    return "".join(out), old_to_new
+    new_text = "".join(out)
+    if any(eligible):
+        new_text = restore_caps(new_text, eligible)
+    return new_text, old_to_new
 
 
 def _pieces(block: Block) -> list[tuple[int, int, str | None, bool]]:
