@@ -387,3 +387,13 @@ def test_too_large_web_form_gets_a_page(engine, tmp_path):
         assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
         assert "vượt giới hạn" in r.text and "<script" not in r.text
         assert 'data-max-bytes="50000"' in c.get("/").text  # the page checks the size before sending
+
+
+def test_delete_leaves_no_contract_text_in_the_database_file(engine, tmp_path):
+    marker = "Điều 9. Điều khoản riêng XYZZY-BÍ-MẬT-42 chỉ có trong hợp đồng này."
+    with TestClient(make_app(tmp_path, engine=engine, keep_uploads=True)) as c:
+        rid = upload(c, small_txt(SMALL + marker + "\n"), "mat.txt").json()["id"]
+        assert c.delete(f"/v1/reviews/{rid}").status_code == 204
+        c.app.state.store.engine.dispose()
+    store_bytes = b"".join(p.read_bytes() for p in tmp_path.glob("contract-review.db*"))
+    assert "XYZZY-BÍ-MẬT-42".encode() not in store_bytes
