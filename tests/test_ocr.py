@@ -16,7 +16,9 @@ import renderers
 from contract_review.errors import OcrUnavailable
 from contract_review.ingest import Limits, read_bytes
 from contract_review.ingest import ocr
+from contract_review.ingest import ocr_layout as layout
 from contract_review.ingest import scan_image as si
+from contract_review.ingest import tesseract as tess
 from test_ocr_scans import cer, first_pages, image_pdf, mixed_pdf, text_image
 
 HAVE_TESSERACT = ocr.tesseract_status()[0]
@@ -130,29 +132,29 @@ TSV = "\n".join([
 
 
 def test_tsv_words_junk_dropped_and_leaders_put_back():
-    words = ocr.parse_tsv(TSV)
+    words = tess.parse_tsv(TSV)
     assert [w.text for w in words] == ["Số:", "/2025/HĐ", "BÊN", "..........-..--", "<<c°2"]
-    clean = ocr._clean(words)
+    clean = tess.clean_words(words)
     assert [w.text for w in clean] == ["Số:", "/2025/HĐ", "BÊN", ".........."]
-    assert ocr._confidence(clean) == pytest.approx((96 * 3 + 91 * 8 + 95 * 3 + 0) / (3 + 8 + 3 + 10))
+    assert tess.confidence(clean) == pytest.approx((96 * 3 + 91 * 8 + 95 * 3 + 0) / (3 + 8 + 3 + 10))
     # a leader of 10 dots erased from the image between "Số:" and "/2025": put back without a space
     # where it touches the next word, with one where there was a gap
     leader = si.Leader(x0=200, x1=432, top=128, bottom=136, y=132.0, count=10, gap=10.0)
-    lines = ocr._lines(ocr._with_leaders(clean[:2], [leader]))
+    lines = layout.page_lines(layout.with_leaders(clean[:2], [leader]))
     assert [ln["text"] for ln in lines] == ["Số: ........../2025/HĐ"]
     # a line of dots alone goes after the line above it
     alone = si.Leader(x0=100, x1=500, top=268, bottom=276, y=272.0, count=25, gap=10.0)
-    lines = ocr._lines(ocr._with_leaders(clean[:3], [alone]))
+    lines = layout.page_lines(layout.with_leaders(clean[:3], [alone]))
     assert [ln["text"] for ln in lines] == ["Số: /2025/HĐ", "BÊN", "." * 25]
 
 
-def _page(number: int, texts: list[str], height: int = 3508, rows=()) -> ocr.OcrPage:
+def _page(number: int, texts: list[str], height: int = 3508, rows=()) -> layout.OcrPage:
     lines = []
     for i, t in enumerate(texts):
         top = 150 if t.startswith("#head") else 3400 if t.startswith("#foot") else 400 + 70 * i
         t = t.replace("#head ", "").replace("#foot ", "")
         lines.append({"x0": 260, "top": top, "x1": 260 + 38 * len(t), "bottom": top + 50, "text": t})
-    return ocr.OcrPage(number=number, width=2480, height=height, lines=lines, rows=list(rows), confidence=95.0)
+    return layout.OcrPage(number=number, width=2480, height=height, lines=lines, rows=list(rows), confidence=95.0)
 
 
 def test_running_headers_page_numbers_dropped_tolerating_ocr_errors():
@@ -161,11 +163,11 @@ def test_running_headers_page_numbers_dropped_tolerating_ocr_errors():
         _page(2, ["#head Mẫu hợp đồng - bản dùng đề đăng ký", "Điều 2. Giá", "#foot Trang 2/3"]),
         _page(3, ["#head Mẫu hợp đồng — bàn dùng để đăng ký", "Điều 3. Hiệu lực", "#foot - 3 -"]),
     ]
-    ocr._drop_running_lines(pages, [])
+    layout.drop_running_lines(pages, [])
     assert [[ln["text"] for ln in p.lines] for p in pages] == [["Điều 1. Phạm vi"], ["Điều 2. Giá"], ["Điều 3. Hiệu lực"]]
     # one scanned page in a text PDF: the header seen on the text pages tells
     single = [_page(4, ["#head Mẫu hợp đồng - bản dùng để đăng ký", "#head CỘNG HÒA XÃ HỘI", "Điều 4. Khác"])]
-    ocr._drop_running_lines(single, ["Mẫu hợp đồng — bản dùng để đăng ký", "Trang 3"])
+    layout.drop_running_lines(single, ["Mẫu hợp đồng — bản dùng để đăng ký", "Trang 3"])
     assert [ln["text"] for ln in single[0].lines] == ["CỘNG HÒA XÃ HỘI", "Điều 4. Khác"]
 
 
@@ -178,7 +180,7 @@ def test_blocks_join_paragraphs_across_pages_and_keep_table_rows_in_place():
     p1.rows = [(600.0, "Gói | Giá"), (690.0, "Cơ bản | 690.000")]
     p2 = _page(2, ["đã cam kết tại Điều 3."])
     p2.lines[0]["top"], p2.lines[0]["bottom"] = 300, 350
-    blocks = ocr._blocks([p1, p2])
+    blocks = layout.page_blocks([p1, p2])
     assert [(b.page, b.kind, b.text) for b in blocks] == [
         (1, "paragraph", "Điều 1. Phạm vi"),
         (1, "paragraph", "Bảng giá dưới đây:"),

@@ -13,7 +13,7 @@ import pytest
 
 import renderers
 from contract_review.ingest import read_bytes
-from contract_review.ingest import ocr
+from contract_review.ingest import ocr, tesseract
 from test_ocr_scans import cer, comparable, degrade, image_pdf, mixed_pdf, page_images, page_texts, scanned_pdf
 
 pytestmark = [
@@ -88,6 +88,7 @@ def test_mixed_pdf_is_read_page_by_page(text_pdf):
     assert not any("bản dùng để đăng ký" in b.text for b in doc.blocks)  # the running header
 
 
+@pytest.mark.skipif(not tesseract.has_osd(), reason="tesseract-ocr-osd not installed")
 def test_upside_down_page_is_turned_before_reading(text_pdf, reference):
     page = page_images(text_pdf, pages=[3])[0].rotate(180)
     doc = read_bytes(image_pdf([page]), "upside-down.pdf")

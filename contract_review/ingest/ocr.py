@@ -2,243 +2,41 @@
 single-threaded tesseract per page run in parallel (faster than tesseract's own threading on few
 cores), word confidences kept per page.
 
-Each page image is first straightened and its ruling lines erased (scan_image.prepare): Tesseract
-drops the text of ruled tables otherwise. Ruled tables come back as "cell | cell" rows, running
-headers, footers and page numbers are dropped, and wrapped lines are joined into paragraphs with the
-PDF reader's own rules, so a scanned page yields the same blocks as its text-layer twin. A page
-read upside down or sideways (low confidence) is turned by Tesseract's orientation detector and read
-again.
+A page is rasterized at 300 dpi, prepared (scan_image: deskewed, ruled tables and dotted fill-in
+lines found and erased, as Tesseract mangles both), read (tesseract), and laid out into blocks
+(ocr_layout: leaders and table rows put back, running headers dropped, paragraphs joined). A page
+read with low confidence is checked for orientation (upside down, sideways) and read again turned.
 
 When tesseract or its Vietnamese data is missing, a document that needs OCR is refused with a clear
-error (all pages scanned) or carries a warning naming the unread pages (mixed document): never a
-silently clean report.
+error (all pages scanned) or carries a warning naming the unread pages (mixed document); a page
+Tesseract fails on is named as not read. Never a silently clean report.
 """
 from __future__ import annotations
 
-import functools
 import io
 import os
-import re
-import shutil
-import subprocess
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 from contract_review.errors import CorruptFile, OcrUnavailable
 from contract_review.ingest.limits import Limits, check_pages
+from contract_review.ingest.ocr_layout import (
+    EDGE, OcrPage, consecutive_runs, drop_running_lines, page_blocks, page_lines, table_rows, with_leaders,
+)
+from contract_review.ingest.scan_image import prepare
+from contract_review.ingest.tesseract import (
+    OCR_DPI, clean_words, confidence, has_osd, orientation, parse_tsv, run_tesseract, tesseract_status,
+)
 from contract_review.model import Block, Notice, PageInfo
 
-OCR_DPI = 300
+__all__ = ["tesseract_status", "ocr_page", "ocr_pdf_pages", "pages_needing_ocr", "read_image", "OCR_DPI"]
+
 LOW_CONFIDENCE = 70.0
 REORIENT_BELOW = 60.0  # mean confidence under which the page's orientation is checked
-JUNK_CONFIDENCE = 5.0  # Tesseract's "no idea" words: specks and the tails of dotted fill-in lines
 MIN_DPI = 200  # image files below this are upscaled: Vietnamese tone marks need the pixels
-EDGE = 0.09  # top/bottom share of the page where running headers and footers live
-TIMEOUT = 300
-
-
-@functools.lru_cache(maxsize=1)
-def tesseract_status() -> tuple[bool, str]:
-    """(available, reason). Vietnamese language data is required: with `eng` Vietnamese is garbage."""
-    exe = shutil.which("tesseract")
-    if not exe:
-        return False, "không tìm thấy chương trình tesseract"
-    try:
-        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.SubprocessError) as e:
-        return False, f"không chạy được tesseract ({e})"
-    langs = out.stdout.split()
-    if "vie" not in langs:
-        return False, "thiếu dữ liệu tiếng Việt của tesseract (gói tesseract-ocr-vie)"
-    return True, ""
-
-
-@functools.lru_cache(maxsize=1)
-def _has_osd() -> bool:
-    try:
-        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return "osd" in out.stdout.split()
-
-
-# ----------------------------------------------------------------------------- tesseract
-
-
-def _pgm(img) -> bytes:
-    """The image as binary PGM: no compression to spend time on, read by Tesseract from stdin."""
-    img = img.convert("L")
-    w, h = img.size
-    return b"P5\n%d %d\n255\n" % (w, h) + img.tobytes()
-
-
-def _tesseract(img, *args: str) -> str:
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    try:
-        proc = subprocess.run(["tesseract", "stdin", "stdout", "--dpi", str(OCR_DPI), *args],
-                              input=_pgm(img), capture_output=True, timeout=TIMEOUT, env=env)
-    except subprocess.TimeoutExpired as e:
-        raise CorruptFile("Nhận dạng ký tự một trang quét quá lâu; tệp ảnh có thể bị hỏng.") from e
-    except OSError as e:
-        raise OcrUnavailable(OcrUnavailable.default_message + f" Chi tiết: {e}.") from e
-    if proc.returncode != 0:
-        raise CorruptFile("Không nhận dạng được ảnh trang tài liệu (tesseract báo lỗi).")
-    return proc.stdout.decode("utf-8", errors="replace")
-
-
-@dataclass
-class Word:
-    text: str
-    conf: float
-    x0: int
-    top: int
-    x1: int
-    bottom: int
-    line: tuple[int, ...]  # Tesseract's (block, paragraph, line)
-    glue: float = 0.0  # a dotted leader put back: no space before/after it when the gap is below this
-
-
-def parse_tsv(tsv: str) -> list[Word]:
-    words = []
-    for row in tsv.splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) < 12 or cols[0] != "5":
-            continue
-        text = cols[11].strip()
-        if not text:
-            continue
-        left, top, width, height = (int(c) for c in cols[6:10])
-        words.append(Word(text, float(cols[10]), left, top, left + width, top + height,
-                          (int(cols[2]), int(cols[3]), int(cols[4]))))
-    return words
-
-
-_LEADER = re.compile(r"^[.…_]{3,}")
-
-
-def _clean(words: list[Word]) -> list[Word]:
-    """Drop Tesseract's zero-confidence guesses; a dotted fill-in line keeps its dots."""
-    out = []
-    for w in words:
-        if w.conf >= JUNK_CONFIDENCE or w.conf < 0:
-            out.append(w)
-            continue
-        m = _LEADER.match(w.text)
-        if m:
-            out.append(Word(m.group(0), w.conf, w.x0, w.top, w.x1, w.bottom, w.line))
-    return out
-
-
-def _confidence(words: list[Word]) -> float | None:
-    """Mean word confidence, weighted by word length (a long word misread matters more)."""
-    scored = [(w.conf, len(w.text)) for w in words if w.conf >= 0]
-    total = sum(n for _, n in scored)
-    return sum(c * n for c, n in scored) / total if total else None
-
-
-def _orientation(img) -> int:
-    """Degrees Tesseract's OSD says the page must be turned clockwise (0, 90, 180, 270)."""
-    try:
-        out = _tesseract(img, "--psm", "0", "-l", "osd")
-    except CorruptFile:  # too little text to decide
-        return 0
-    m = re.search(r"Rotate:\s*(\d+)", out)
-    c = re.search(r"Orientation confidence:\s*([\d.]+)", out)
-    if not m or not c or float(c.group(1)) < 2.0:
-        return 0
-    return int(m.group(1)) % 360
 
 
 # ----------------------------------------------------------------------------- one page
-
-
-@dataclass
-class OcrPage:
-    number: int
-    width: int  # pixels at OCR_DPI
-    height: int
-    lines: list[dict] = field(default_factory=list)  # x0, top, x1, bottom, text (pixels)
-    rows: list[tuple[float, str]] = field(default_factory=list)  # ruled table rows: (top, "a | b")
-    confidence: float | None = None
-    rotated: int = 0
-    failed: bool = False  # Tesseract crashed or timed out on this page
-
-
-def _with_leaders(words: list[Word], dots) -> list[Word]:
-    """Put the erased dotted leaders back as words, on the line they belong to (the one whose height
-    spans them, nearest along the line), or on a line of their own."""
-    boxes: dict[tuple, list[int]] = {}
-    for w in words:
-        b = boxes.setdefault(w.line, [w.x0, w.top, w.x1, w.bottom])
-        b[0], b[1], b[2], b[3] = min(b[0], w.x0), min(b[1], w.top), max(b[2], w.x1), max(b[3], w.bottom)
-    out = list(words)
-    for d in dots:
-        best, best_dist = None, None
-        for key, (x0, top, x1, bottom) in boxes.items():
-            slack = 0.25 * (bottom - top)
-            if top <= d.y <= bottom + slack:
-                dist = max(0, x0 - d.x1, d.x0 - x1)
-                if best_dist is None or dist < best_dist:
-                    best, best_dist = key, dist
-        if best is None:  # a line of dots alone: placed after the last line above it
-            above = [k for k, b in boxes.items() if b[3] <= d.y]
-            best = (max(above, key=lambda k: boxes[k][3]) if above else (-1,)) + (1, len(boxes))
-            boxes[best] = [d.x0, d.top, d.x1, d.bottom]
-        out.append(Word("." * d.count, -1.0, d.x0, d.top, d.x1, d.bottom, best, glue=1.6 * d.gap + 1))
-    return out
-
-
-def _join(words: list[Word]) -> str:
-    text = ""
-    for prev, w in zip([None, *words], words):
-        if prev is not None and not (max(prev.glue, w.glue) and w.x0 - prev.x1 < max(prev.glue, w.glue)):
-            text += " "
-        text += w.text
-    return text
-
-
-def _lines(words: list[Word]) -> list[dict]:
-    lines: dict[tuple, dict] = {}
-    for w in words:
-        ln = lines.setdefault(w.line, {"words": [], "x0": w.x0, "top": w.top, "x1": w.x1, "bottom": w.bottom})
-        ln["words"].append(w)
-        ln["x0"], ln["top"] = min(ln["x0"], w.x0), min(ln["top"], w.top)
-        ln["x1"], ln["bottom"] = max(ln["x1"], w.x1), max(ln["bottom"], w.bottom)
-    out = []
-    for key in sorted(lines):
-        ln = lines[key]
-        ln["text"] = _join(sorted(ln.pop("words"), key=lambda w: w.x0))
-        out.append(ln)
-    return out
-
-
-def _table_rows(words: list[Word], grids) -> tuple[list[Word], list[tuple[float, str]]]:
-    """Words inside a ruled table become its rows, cells joined with " | " (as the PDF reader does);
-    the other words are returned for the running text."""
-    rest: list[Word] = []
-    cells: dict[tuple[int, int, int], list[Word]] = {}
-    for w in words:
-        cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-        for g_index, g in enumerate(grids):
-            rc = g.cell(cx, cy)
-            if rc is not None:
-                cells.setdefault((g_index, *rc), []).append(w)
-                break
-        else:
-            rest.append(w)
-    rows: list[tuple[float, str]] = []
-    for g_index, g in enumerate(grids):
-        for r in range(len(g.rows) - 1):
-            texts = []
-            for c in range(len(g.cols) - 1):
-                ws = cells.get((g_index, r, c))
-                if ws:
-                    texts.append(" ".join(ln["text"] for ln in sorted(_lines(ws), key=lambda d: d["top"])))
-            if texts:
-                rows.append((float(g.rows[r]), " | ".join(texts)))
-    return rest, rows
 
 
 def ocr_page(img, number: int) -> OcrPage:
@@ -251,26 +49,24 @@ def ocr_page(img, number: int) -> OcrPage:
 
 
 def _read_page(img, number: int) -> OcrPage:
-    from contract_review.ingest.scan_image import prepare
-
     prepared, grids, dots = prepare(img, OCR_DPI)
-    words = parse_tsv(_tesseract(prepared, "-l", "vie", "--psm", "3", "tsv"))
-    conf = _confidence(_clean(words))
+    words = parse_tsv(run_tesseract(prepared, "-l", "vie", "--psm", "3", "tsv"))
+    conf = confidence(clean_words(words))
     rotated = 0
-    if (conf is None or conf < REORIENT_BELOW) and _has_osd():
-        rotated = _orientation(prepared)
+    if (conf is None or conf < REORIENT_BELOW) and has_osd():
+        rotated = orientation(prepared)
         if rotated:
             turned, turned_grids, turned_dots = prepare(img.rotate(-rotated, expand=True), OCR_DPI)
-            again = parse_tsv(_tesseract(turned, "-l", "vie", "--psm", "3", "tsv"))
-            again_conf = _confidence(_clean(again))
+            again = parse_tsv(run_tesseract(turned, "-l", "vie", "--psm", "3", "tsv"))
+            again_conf = confidence(clean_words(again))
             if again_conf is not None and (conf is None or again_conf > conf):
                 prepared, grids, dots, words, conf = turned, turned_grids, turned_dots, again, again_conf
             else:
                 rotated = 0
-    words = _with_leaders(_clean(words), dots)
-    words, rows = _table_rows(words, grids)
+    words = with_leaders(clean_words(words), dots)
+    words, rows = table_rows(words, grids)
     w, h = prepared.size
-    return OcrPage(number=number, width=w, height=h, lines=_lines(words), rows=rows, confidence=conf,
+    return OcrPage(number=number, width=w, height=h, lines=page_lines(words), rows=rows, confidence=conf,
                    rotated=rotated)
 
 
@@ -297,78 +93,6 @@ def _ocr_images(images) -> list[OcrPage]:
             pending.append(ex.submit(ocr_page, img, n))
         results += [f.result() for f in pending]
     return results
-
-
-# ----------------------------------------------------------------------------- pages -> blocks
-
-
-def _norm_edge(text: str) -> str:
-    return re.sub(r"\d+", "#", " ".join(text.lower().split()))
-
-
-def _similar(a: str, b: str) -> bool:
-    return a == b or (min(len(a), len(b)) >= 6 and SequenceMatcher(None, a, b).ratio() >= 0.85)
-
-
-def _drop_running_lines(pages: list[OcrPage], known: list[str]) -> None:
-    """Drop page numbers and running headers/footers: lines near the top or bottom edge that recur
-    (OCR-tolerantly) on half the scanned pages, or that match a header seen on a text-layer page."""
-    from contract_review.ingest.pdf_reader import _PAGE_NUMBER
-
-    def edge_lines(p: OcrPage):
-        return [ln for ln in p.lines if ln["top"] < EDGE * p.height or ln["bottom"] > (1 - EDGE) * p.height]
-
-    keys = [[_norm_edge(ln["text"]) for ln in edge_lines(p)] for p in pages]
-    known_keys = [_norm_edge(k) for k in known if k.strip()]
-    need = max(2, 0.5 * len(pages))
-    for p, own in zip(pages, keys):
-        drop = set()
-        for ln, key in zip(edge_lines(p), own):
-            if _PAGE_NUMBER.match(ln["text"]) or any(_similar(key, k) for k in known_keys):
-                drop.add(id(ln))
-                continue
-            if len(pages) >= 2:
-                recurs = sum(1 for other in keys if any(_similar(key, k) for k in other))
-                if recurs >= need:
-                    drop.add(id(ln))
-        p.lines = [ln for ln in p.lines if id(ln) not in drop]
-
-
-def _blocks(pages: list[OcrPage]) -> list[Block]:
-    """Blocks of consecutive scanned pages: one stream of lines (a paragraph may continue on the
-    next page), interrupted by table rows at their place."""
-    from contract_review.ingest.pdf_reader import _Line, _paragraphs
-
-    k = 72.0 / OCR_DPI  # pixels -> points, so the paragraph rules keep their scale
-    blocks: list[Block] = []
-    run: list = []
-
-    def flush() -> None:
-        for para in _paragraphs(run):
-            blocks.append(Block(index=0, text=" ".join(ln.text for ln in para), page=para[0].page))
-        run.clear()
-
-    for p in pages:
-        lines = [_Line(p.number, d["x0"] * k, d["x1"] * k, d["top"] * k, d["bottom"] * k, d["text"], None, None)
-                 for d in p.lines]
-        for top, row in sorted(p.rows):
-            run.extend(ln for ln in lines if ln.top < top * k)
-            lines = [ln for ln in lines if ln.top >= top * k]
-            flush()
-            blocks.append(Block(index=0, text=row, page=p.number, kind="table_row"))
-        run.extend(lines)
-    flush()
-    return blocks
-
-
-def _consecutive(pages: list[OcrPage]) -> list[list[OcrPage]]:
-    runs: list[list[OcrPage]] = []
-    for p in sorted(pages, key=lambda p: p.number):
-        if runs and runs[-1][-1].number == p.number - 1:
-            runs[-1].append(p)
-        else:
-            runs.append([p])
-    return runs
 
 
 def _page_infos(pages: list[OcrPage], infos: list[PageInfo] | None = None) -> list[PageInfo]:
@@ -531,9 +255,9 @@ def ocr_pdf_pages(data: bytes, blocks: list[Block], page_info: list[PageInfo], m
         pdf.close()
     if all(p.failed for p in pages) and len(pages) == len(page_info):
         raise CorruptFile("Không nhận dạng được các trang quét của tài liệu (tesseract báo lỗi hoặc quá thời gian).")
-    _drop_running_lines(pages, known)
+    drop_running_lines(pages, known)
     scanned = {p.number for p in pages}
-    ocr_blocks = [b for run in _consecutive(pages) for b in _blocks(run)]
+    ocr_blocks = [b for run in consecutive_runs(pages) for b in page_blocks(run)]
     kept = [b for b in blocks if (b.page or 0) not in scanned]
     merged = sorted(kept + ocr_blocks, key=lambda b: b.page or 0)  # stable: reading order within a page
     merged = [b.model_copy(update={"index": i, "paragraph": i}) for i, b in enumerate(merged)]
@@ -579,7 +303,7 @@ def read_image(data: bytes, limits: Limits) -> tuple[list[Block], list[PageInfo]
     pages = _ocr_images(enumerate(frames, 1))
     if all(p.failed for p in pages):
         raise CorruptFile("Không nhận dạng được ảnh trang tài liệu (tesseract báo lỗi hoặc quá thời gian).")
-    _drop_running_lines(pages, [])
-    blocks = [b for run in _consecutive(pages) for b in _blocks(run)]
+    drop_running_lines(pages, [])
+    blocks = [b for run in consecutive_runs(pages) for b in page_blocks(run)]
     blocks = [b.model_copy(update={"index": i, "paragraph": i}) for i, b in enumerate(blocks)]
     return blocks, _page_infos(pages), _notices_for(pages)
