@@ -46,16 +46,15 @@ _TCVN3_UPPER = {"Ă": "\xa1", "Â": "\xa2", "Ê": "\xa3", "Ô": "\xa4", "Ơ": "\
 # ----------------------------------------------------------------------------- VNI
 
 # VNI writes a toned vowel as its base letter followed by one mark character; the marks for
-# â/ê/ô and for ă carry the tone too. i and y with a tone below or hook are single characters.
+# â/ê/ô and for ă carry the tone too. i with a tone, and ỵ, are single characters of their own
+# (the mark would collide with the dot of i and the tail of y).
 _VNI_TONE = {"": "", "\u0300": "\xf8", "\u0309": "\xfb", "\u0303": "\xf5", "\u0301": "\xf9", "\u0323": "\xef"}
 _VNI_CIRCUMFLEX = {"": "\xe2", "\u0300": "\xe0", "\u0309": "\xe5", "\u0303": "\xe3", "\u0301": "\xe1", "\u0323": "\xe4"}
 _VNI_BREVE = {"": "\xea", "\u0300": "\xe8", "\u0309": "\xfa", "\u0303": "\xfc", "\u0301": "\xe9", "\u0323": "\xeb"}
 _VNI_SINGLE = {"ơ": "\xf4", "ư": "\xf6", "đ": "\xf1", "ì": "\xec", "í": "\xed", "ỉ": "\xe6", "ĩ": "\xf3", "ị": "\xf2",
                "ỵ": "\xee"}
-# Other spellings met in files (the base letter with the generic mark), accepted when reading
+# Other spellings met in files (the base letter with the generic mark; viparse's ỵ), accepted when reading
 _VNI_VARIANTS = {"iø": "ì", "iù": "í", "iû": "ỉ", "iõ": "ĩ", "iï": "ị", "yï": "ỵ"}
-
-_LETTER_CLASS = re.compile(r"[^\W\d_]")
 
 
 def _compose(base: str, tone: str) -> str:
@@ -93,7 +92,7 @@ def tables() -> dict[str, dict[str, str]]:
             lower = _compose(base, tone)
             upper = lower.upper()
             tcvn3[lower] = _TCVN3_ROWS[base][k]
-            tcvn3[upper] = _TCVN3_UPPER.get(upper, tcvn3[lower].upper() if tcvn3[lower].isascii() else tcvn3[lower])
+            tcvn3[upper] = _TCVN3_UPPER.get(upper, tcvn3[lower])
             vni[lower] = _vni_lower(base, tone)
             vni[upper] = _upper_vni(vni[lower])
     tcvn3["đ"], tcvn3["Đ"] = _TCVN3_UPPER["đ"], _TCVN3_UPPER["Đ"]
