@@ -115,3 +115,15 @@ def test_bad_key_config_refuses_to_start(tmp_path):
         make_app(tmp_path, api_keys="a:business:short")
     with pytest.raises(KeyConfigError):
         make_app(tmp_path, api_keys=f"a:business:{BIZ_A},a:inspector:{INSPECTOR}")
+
+
+def test_business_review_page_has_no_feedback_buttons(keyed):
+    c, rep = keyed
+    c.cookies.clear()
+    assert c.post("/login", data={"key": BIZ_A, "next": "/"}, follow_redirects=False).status_code == 303
+    page = c.get(f"/reviews/{rep['id']}")
+    assert page.status_code == 200 and "article" in page.text
+    assert "fb-yes" not in page.text and "Chỉ thanh tra viên" in page.text
+    r = c.post(f"/reviews/{rep['id']}/findings/{rep['findings'][0]['id']}/feedback", data={"verdict": "rejected"})
+    assert r.status_code == 403
+    c.cookies.clear()
