@@ -5,8 +5,8 @@ its own file number so no two files share a SHA-256 and every one is really revi
 `run_audit` over it with each worker count, and checks that the summaries are identical. Wall time
 includes starting the workers and loading the engine, as a user sees it.
 
-    python benchmarks/bench_audit.py                 # 216 files, 60 lines of each sample
-    python benchmarks/bench_audit.py --lines 0       # the full samples (much slower)
+    python benchmarks/bench_audit.py                 # 216 files: the full samples
+    python benchmarks/bench_audit.py --lines 60      # only the first 60 lines of each (quicker)
     python benchmarks/bench_audit.py --write         # also update benchmarks/RESULTS.md
 
 Run it on an otherwise idle machine: the speed-up of 2 workers over 1 cannot show when other
@@ -123,7 +123,7 @@ def write_results(section: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--files", type=int, default=216)
-    ap.add_argument("--lines", type=int, default=60, help="lines kept from each sample (0 = all)")
+    ap.add_argument("--lines", type=int, default=0, help="lines kept from each sample (0 = all)")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     ap.add_argument("--keep", type=Path, help="build the folder here and keep it")

@@ -214,31 +214,40 @@ def test_cli_usage_errors_exit_2_without_traceback(tmp_path):
 # ----------------------------------------------------------------------------- kill, crash, cluster
 
 
+def _interrupt_after(root: Path, out: Path, done: int, sig: int, resume: bool) -> tuple[int, str]:
+    """Start a CLI run, wait until `done` files are recorded, send `sig`; returns (exit code, stderr)."""
+    args = [sys.executable, "-m", "contract_review.cli", "audit", str(root), "--out", str(out), "--workers", "1"]
+    proc = subprocess.Popen(args + (["--resume"] if resume else []), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "audit-state.jsonl").exists() and len(state_file_records(out)) >= done:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
 @pytest.mark.slow
-def test_killed_run_resumes_to_the_same_summary(folder, baseline, tmp_path):
+def test_interrupted_and_killed_run_resumes_to_the_same_summary(folder, baseline, tmp_path):
     root, expected = folder
     out = tmp_path / "ket-qua"
-    proc = subprocess.Popen([sys.executable, "-m", "contract_review.cli", "audit", str(root), "--out", str(out),
-                             "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 300
-    done = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        if (out / "audit-state.jsonl").exists():
-            done = len(state_file_records(out))
-            if done >= 6:
-                break
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
-    first = {r["rel"] for r in state_file_records(out)}
-    assert 6 <= len(first) < len(expected)
+    # 1. `kill PID` (SIGTERM) behaves like Ctrl-C: workers stopped, progress kept, exit 130
+    code, err = _interrupt_after(root, out, 3, signal.SIGTERM, resume=False)
+    assert code == 130 and "--resume" in err and "Traceback" not in err
+    first = len(state_file_records(out))
+    # 2. resumed, then killed outright (SIGKILL: no chance to clean up)
+    code, _ = _interrupt_after(root, out, first + 4, signal.SIGKILL, resume=True)
+    assert code == -signal.SIGKILL
+    second = {r["rel"] for r in state_file_records(out)}
+    assert first + 4 <= len(second) < len(expected)
     assert not (out / "summary.csv").exists()
-
+    # 3. resumed to the end
     r = _cli(str(root), "--out", str(out), "--workers", "1", "--resume")
     assert r.returncode == 0, r.stderr
-    assert f"bỏ qua {len(first)} tệp đã xong" in r.stderr
+    assert f"bỏ qua {len(second)} tệp đã xong" in r.stderr
     recs = state_file_records(out)
     assert len(recs) == len(expected) == len({x["rel"] for x in recs})  # nothing done twice
     base_out = comparable_baseline(root, baseline[0], out, tmp_path)
