@@ -72,8 +72,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:
             await analyzer.start()
             if analyzer.ready.is_set():
                 st = analyzer.status()
-                log.info("Bộ phân tích sẵn sàng sau %.1f s (%s, %d luồng xử lý).", time.perf_counter() - t, st.mode,
-                         st.ready_workers)
+                unit = "tiến trình" if st.mode == "process" else "luồng"
+                log.info("Bộ phân tích sẵn sàng sau %.1f s (%d %s phân tích).", time.perf_counter() - t,
+                         st.ready_workers, unit)
 
         starting = asyncio.create_task(start())
         try:
