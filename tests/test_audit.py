@@ -19,6 +19,8 @@ from contract_review.audit import run_audit
 from test_audit_support import (BAD_FILES, DUPLICATES, ESCAPE_NAME, OWN_CONTRACT, TESTS, build_folder,
                                 comparable_baseline, state_file_records, summary_rows, workbook_values)
 
+pytestmark = pytest.mark.xdist_group("audit")  # one baseline run, shared by every test here
+
 
 def nfc(s: str) -> str:
     return unicodedata.normalize("NFC", s)
