@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -134,6 +135,8 @@ class _Audit:
             raise AuditUsageError(f"--engine phải là process hoặc dask, không phải '{self.engine}'")
         if self.scheduler and self.engine != "dask":
             raise AuditUsageError("--scheduler chỉ dùng với --engine dask")
+        if self.scheduler and not re.fullmatch(r"[a-z]+://\S+:\d+", self.scheduler):
+            raise AuditUsageError(f"địa chỉ Dask scheduler không hợp lệ: '{self.scheduler}' (dạng tcp://HOST:PORT)")
         if self.workers < 0:
             raise AuditUsageError("--workers phải ≥ 0 (0 = số lõi CPU)")
         if not self.timeout or self.timeout <= 0:

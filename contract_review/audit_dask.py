@@ -131,6 +131,8 @@ class DaskPool:
                 self.cluster = LocalCluster(n_workers=self.n, threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
+        except ValueError as e:  # "nonsense", "tcp://" ...
+            raise AuditAbort(f"địa chỉ Dask scheduler không hợp lệ '{self.scheduler}' (dạng tcp://HOST:PORT): {e}") from e
         except (OSError, TimeoutError) as e:
             raise AuditAbort(f"không kết nối được tới Dask scheduler {self.scheduler}: {e}") from e
         threads = sum(self.client.nthreads().values())

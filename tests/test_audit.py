@@ -198,11 +198,12 @@ def test_usage_errors(tmp_path):
     assert run_audit(tmp_path / "in", tmp_path / "out", formats=["pdf"], stream=err) == 2
     assert run_audit(tmp_path / "in", tmp_path / "out", engine="spark", stream=err) == 2
     assert run_audit(tmp_path / "in", tmp_path / "out", timeout=0, stream=err) == 2
+    assert run_audit(tmp_path / "in", tmp_path / "out", engine="dask", scheduler="may-chu", stream=err) == 2
     assert run_audit(tmp_path / "in", tmp_path / "out", include=["*.pdf"], stream=err) == 2
     (tmp_path / "rong").mkdir()
     assert run_audit(tmp_path / "rong", tmp_path / "out", stream=err) == 2
     lines = err.getvalue().strip().splitlines()
-    assert len(lines) == 7 and all(line.startswith("contract-review: ") for line in lines)
+    assert len(lines) == 8 and all(line.startswith("contract-review: ") for line in lines)
     assert "không tìm thấy tệp nào" in lines[-1] and "--include *.pdf" in lines[-2]
     assert not (tmp_path / "out" / "summary.csv").exists()  # never an empty "clean" summary
 
