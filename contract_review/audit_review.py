@@ -80,9 +80,20 @@ def row_from_report(report) -> dict:
         "form_failures": s.form_failures,
         "form_failure_codes": "; ".join(fc.code for fc in failures),
         "ocr_pages": len(d.ocr_pages),
-        "_findings": [[f.code, f.category, f.provision.citation, f.severity.value] for f in report.findings],
-        "_form_failures": [[fc.code, fc.name, fc.provision.citation, fc.severity.value] for fc in failures],
+        # one entry per finding / failed check: code, name, citation, severity, confidence, where, excerpt
+        "_findings": [[f.code, f.category, f.provision.citation, f.severity.value, round(f.confidence, 3),
+                       where(f), _one_line(f.text, 300)] for f in report.findings],
+        "_form_failures": [[fc.code, fc.name, fc.provision.citation, fc.severity.value, None, _check_where(fc),
+                            _one_line(fc.message, 300)] for fc in failures],
     }
+
+
+def _check_where(fc) -> str:
+    loc = fc.locations[0] if fc.locations else None
+    if loc is None:
+        return "Toàn văn bản"
+    parts = [loc.clause_id or "", f"trang {loc.page}" if loc.page else ""]
+    return ", ".join(p for p in parts if p) or "Toàn văn bản"
 
 
 def natural_key(code: str) -> tuple:

@@ -126,7 +126,7 @@ def aggregate(rows: list[dict]) -> Aggregates:
         sector = sector_label(r)
         agg.sector_files[sector] = agg.sector_files.get(sector, 0) + 1
         for kind, items in (("clause", r["_findings"]), ("document", r["_form_failures"])):
-            for code, name, citation, severity in items:
+            for code, name, citation, severity, *_ in items:
                 p = prov.setdefault((code, citation), {"code": code, "name": name, "citation": citation, "kind": kind,
                                                        "findings": 0, "files": set(), "severity": severity})
                 p["findings"] += 1
@@ -268,6 +268,13 @@ def render_xlsx(rows: list[dict], agg: Aggregates) -> bytes:
              p["files"], p["findings"]] for p in agg.provisions], [16, 50, 34, 22, 12, 8, 10])
     ws.freeze_panes = "A2"
 
+    ws = wb.create_sheet("Phát hiện")
+    listing = finding_rows(rows)
+    _table(ws, ["Đường dẫn tệp", "Loại", "Mã", "Nội dung", "Căn cứ", "Mức độ", "Độ tin cậy", "Vị trí", "Trích dẫn"],
+           listing, [40, 22, 14, 40, 34, 12, 10, 40, 80])
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:I{len(listing) + 1}"
+
     ws = wb.create_sheet("Xếp hạng rủi ro")
     _table(ws, ["Hạng", "Đường dẫn tệp", "Điểm rủi ro", "Mức cao", "Số phát hiện", "Yêu cầu chưa đạt", "Lĩnh vực",
                 "Kết luận", "Phát hiện nặng nhất"],
@@ -289,6 +296,21 @@ def render_xlsx(rows: list[dict], agg: Aggregates) -> bytes:
 
 
 _KIND_VI = {"clause": "Điều khoản", "document": "Hình thức, nội dung bắt buộc"}
+
+
+def finding_rows(rows: list[dict]) -> list[list]:
+    """Every finding and failed check of every reviewed file, one line each (for filtering in Excel)."""
+    out = []
+    for r in rows:
+        if r["status"] != "ok":
+            continue
+        for kind, items in (("clause", r["_findings"]), ("document", r["_form_failures"])):
+            for item in items:
+                code, name, citation, severity, *rest = item + [None] * (7 - len(item))
+                confidence, place, excerpt = rest[:3]
+                out.append([r["path"], _KIND_VI[kind], code, name, citation, SEVERITY_VI.get(severity, severity),
+                            confidence, place, excerpt])
+    return out
 
 
 def _preferred_report(reports: list[str]) -> str:

@@ -111,8 +111,8 @@ def test_summary_workbook_markdown_and_csv_agree(folder, baseline):
     out, _, _ = baseline
     rows = summary_rows(out)
     sheets = workbook_values(out)
-    assert list(sheets) == ["Tệp", "Tổng quan", "Lĩnh vực × mã", "Điều khoản vi phạm", "Xếp hạng rủi ro",
-                            "Lỗi và trùng lặp"]
+    assert list(sheets) == ["Tệp", "Tổng quan", "Lĩnh vực × mã", "Điều khoản vi phạm", "Phát hiện",
+                            "Xếp hạng rủi ro", "Lỗi và trùng lặp"]
     per_file = sheets["Tệp"]
     assert per_file[0][0] == "Đường dẫn tệp" and len(per_file) == len(rows) + 1
     assert [r[0] for r in per_file[1:]] == [r["path"] for r in rows]
@@ -131,6 +131,8 @@ def test_summary_workbook_markdown_and_csv_agree(folder, baseline):
     total = sum(int(r["findings"]) + int(r["form_failures"]) for r in ok)
     assert sum(p[6] for p in provisions) == total
     assert [p[5] for p in provisions] == sorted((p[5] for p in provisions), reverse=True)
+    listing = sheets["Phát hiện"][1:]
+    assert len(listing) == total and all(r[7] and r[8] for r in listing)  # each with its place and words
     ranking = sheets["Xếp hạng rủi ro"][1:]
     assert len(ranking) == len(ok)
     assert [r[2] for r in ranking] == sorted((r[2] for r in ranking), reverse=True)

@@ -87,6 +87,10 @@ def test_workbook_cells_are_text_not_formulas():
     assert ws.cell(row=8, column=KEYS.index("notes") + 1).value == "ký tự lạ "  # XML-illegal characters dropped
     assert ws.cell(row=2, column=KEYS.index("reports") + 1).hyperlink.target == "reports/a.docx.json"
     assert ws.cell(row=2, column=2).value == "Đã rà soát"
+    listing = [list(r) for r in wb["Phát hiện"].iter_rows(values_only=True)]
+    assert listing[0][:3] == ["Đường dẫn tệp", "Loại", "Mã"] and len(listing) == 1 + 3 + 1
+    assert listing[1][:3] == ["a.docx", "Điều khoản", "A25.3"] and listing[1][5] == "Cao"
+    assert listing[4][:3] == ["b/c.pdf", "Hình thức, nội dung bắt buộc", "M23.3.đ"]
     matrix = [list(r) for r in wb["Lĩnh vực × mã"].iter_rows(values_only=True)]
     assert matrix[0] == ["Lĩnh vực", "Số tệp đã rà soát", "A25.3", "A25.10", "M23.3.đ"]
     assert matrix[1] == ["Cung cấp nước sinh hoạt", 2, 1, 1, None]
