@@ -514,6 +514,12 @@ def _compile(p: PatternSpec, macros: dict[str, str], key: str) -> _Compiled:
         return _Compiled("regex", regex.compile(rf"(?<!\w)(?:{alt})(?!\w)", regex.IGNORECASE),
                          source="phrases: " + ", ".join(p.phrases[:4]), needs=_regex_needs(rf"(?:{alt})"))
     if p.tokens is not None:
+        for t in p.tokens:
+            op = str(t.get("OP", ""))
+            if set(t) == {"OP"}:  # a wildcard token: bound it, or the Matcher explodes on long clauses
+                m = regex.fullmatch(r"\{(\d*),(\d+)\}", op)
+                if op in ("*", "+") or (m and int(m.group(2)) > 8) or (op.startswith("{") and not m and op != "{1}"):
+                    raise ValueError(f"unbounded or wide wildcard token {t} (use at most {{0,8}})")
         pattern = _lower_token_pattern(p.tokens)
         return _Compiled("tokens", rx=pattern, key=key, source="tokens", needs=_token_needs(pattern))
     parts = [_compile(sub, macros, f"{key}.{i}") for i, sub in enumerate(p.all or [])]
