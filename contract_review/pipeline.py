@@ -114,8 +114,8 @@ class Engine:
         timer = timer or Timer()
         profile = profile or self.profile
         doc, clauses = self.prepare(doc, timer)
-        targets = [c for c in clauses if analyzable(c)]
         contexts = analysis_contexts(doc, clauses)
+        targets = [c for c in clauses if analyzable(c) and c.id in contexts]
         hits: dict[str, list[RuleHit]] = {}
         with timer.stage("analyze_rules"):
             if self.use_rules:
@@ -124,7 +124,11 @@ class Engine:
                     hs = self.rules.hits(c.id, text, offset, scope)
                     # keep only matched words inside the clause itself (not its lead-in)
                     for h in hs:
-                        h.matches = [m for m in h.matches if m.end > c.start and m.start < c.end]
+                        h.matches = [
+                            m.model_copy(update={"start": max(m.start, c.start), "end": min(m.end, c.end),
+                                                 "text": doc.text[max(m.start, c.start):min(m.end, c.end)]})
+                            for m in h.matches if m.end > c.start and m.start < c.end
+                        ]
                     if hs:
                         hits[c.id] = hs
         scores: dict[str, ClauseScore] = {}
@@ -182,12 +186,31 @@ class Engine:
         return out
 
 
+_HEADED = ("article", "chapter", "section", "appendix")
+
+
+def _body(c: Clause, doc: Document) -> tuple[int, int] | None:
+    """The part of a clause to analyze. A heading line ("Điều 11. Khiếu nại và giải quyết tranh chấp")
+    names a topic and is not itself a term: headed clauses are analyzed without it, and a bare
+    heading not at all (a short title without a full stop)."""
+    if c.level not in _HEADED or not c.blocks:
+        return c.start, c.end
+    first = doc.blocks[c.blocks[0]]
+    if len(c.blocks) > 1:
+        return doc.blocks[c.blocks[1]].start, c.end
+    title = (c.title or "").strip()
+    if len(title.split()) <= 15 and not title.endswith((".", ";", ":")):
+        return None
+    return first.start, first.end
+
+
 def analysis_contexts(doc: Document, clauses: list[Clause]) -> dict[str, tuple[str, int, str | None]]:
-    """For each clause: (text to analyze, offset of that text in the document, article scope text).
+    """For each clause to analyze: (text to analyze, offset of that text in the document, article scope).
 
     A point or bullet under a lead-in ("Công ty có quyền:") is analyzed with the lead-in in front, so
     "b) điều chỉnh giá cước..." is read with its subject. The scope text is the whole enclosing article
-    (its own text and all its descendants), where conditional rules look for the cure.
+    (its own text and all its descendants), where conditional rules look for the cure. Clauses that are
+    only a heading get no context and are not analyzed.
     """
     by_id = {c.id: c for c in clauses}
     article_end: dict[str, int] = {}
@@ -201,13 +224,17 @@ def analysis_contexts(doc: Document, clauses: list[Clause]) -> dict[str, tuple[s
             article_end[a.id] = max(article_end.get(a.id, a.end), c.end)
     out = {}
     for c in clauses:
-        text, offset = c.text, c.start
+        span = _body(c, doc)
+        if span is None:
+            continue
+        text, offset = doc.text[span[0]:span[1]], span[0]
         parent = by_id.get(c.parent) if c.parent else None
         if c.level in ("point", "bullet", "subclause") and parent is not None:
-            lead = parent.text.strip()
+            lead_span = _body(parent, doc)
+            lead = doc.text[lead_span[0]:lead_span[1]].strip() if lead_span else ""
             if lead.endswith(":") and len(lead.split()) <= 60:
-                text = doc.text[parent.start:parent.end] + "\n" + c.text
-                offset = c.start - (parent.end - parent.start) - 1
+                text = lead + "\n" + text
+                offset = offset - len(lead) - 1
         scope = None
         if c.id in article_of:
             a = by_id[article_of[c.id]]
