@@ -5,6 +5,7 @@ Quality on whole rendered contracts (CER, findings) is in test_ocr_quality.py (s
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -313,3 +314,42 @@ def test_cli_exit_2_with_a_vietnamese_line_when_tesseract_is_missing(tmp_path):
     assert err.startswith("contract-review: hop-dong-scan.pdf: Tài liệu là bản quét")
     assert "không tìm thấy chương trình tesseract" in err
     assert proc.stdout == ""
+
+
+# ----------------------------------------------------------------------------- tone correction
+
+
+def _words(spec: str) -> list:
+    """"thanh toán đây:80 đủ" -> words, confidence 96 unless given."""
+    out = []
+    for k, token in enumerate(spec.split()):
+        text, _, conf = token.rpartition(":") if re.search(r":\d+$", token) else (token, "", "96")
+        out.append(tess.Word(text, float(conf), 100 * k, 0, 100 * k + 90, 40, (1, 1, 1)))
+    return out
+
+
+@pytest.mark.parametrize("read,expected", [
+    ("thanh toán đây:80 đủ, đúng hạn", "thanh toán đầy đủ, đúng hạn"),
+    ("thanh toán đây đủ, đúng hạn", "thanh toán đây đủ, đúng hạn"),  # read with confidence: kept
+    ("Bên B chịu chỉ:79 phí kiểm định", "Bên B chịu chi phí kiểm định"),
+    ("ĐIỀU KHOẢN THỊ:74 HÀNH", "ĐIỀU KHOẢN THI HÀNH"),
+    ("Chỉ:70 tiết cước", "Chi tiết cước"),
+    ("trường hợp. ĐIỀU:80 6: QUYỀN", "trường hợp. ĐIỀU 6: QUYỀN"),  # no pair across punctuation
+    ("hợp đồng:60 này", "hợp đồng này"),  # already a word
+])
+def test_doubtful_tones_corrected_by_the_lexicon(read, expected):
+    from contract_review.ingest.ocr_correct import correct_tones
+
+    assert " ".join(w.text for w in correct_tones(_words(read))) == expected
+
+
+def test_without_the_lexicon_words_are_left_alone(monkeypatch):
+    from contract_review.ingest import ocr_correct
+
+    ocr_correct.lexicon.cache_clear()
+    monkeypatch.setattr(ocr_correct, "_lexicon_path", lambda: None)
+    try:
+        words = _words("thanh toán đây:80 đủ")
+        assert ocr_correct.correct_tones(words) == words
+    finally:
+        ocr_correct.lexicon.cache_clear()

@@ -3,8 +3,9 @@ single-threaded tesseract per page run in parallel (faster than tesseract's own 
 cores), word confidences kept per page.
 
 A page is rasterized at 300 dpi, prepared (scan_image: deskewed, ruled tables and dotted fill-in
-lines found and erased, as Tesseract mangles both), read (tesseract), and laid out into blocks
-(ocr_layout: leaders and table rows put back, running headers dropped, paragraphs joined). A page
+lines found and erased, as Tesseract mangles both), read (tesseract), doubtful tones checked
+against a lexicon (ocr_correct), and laid out into blocks (ocr_layout: leaders and table rows put
+back, running headers dropped, paragraphs joined). A page
 read with low confidence is checked for orientation (upside down, sideways) and read again turned.
 
 When tesseract or its Vietnamese data is missing, a document that needs OCR is refused with a clear
@@ -20,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from contract_review.errors import CorruptFile, OcrUnavailable
 from contract_review.ingest.limits import Limits, check_pages
+from contract_review.ingest.ocr_correct import correct_tones
 from contract_review.ingest.ocr_layout import (
     EDGE, OcrPage, consecutive_runs, drop_running_lines, page_blocks, page_lines, table_rows, with_leaders,
 )
@@ -63,7 +65,8 @@ def _read_page(img, number: int) -> OcrPage:
                 prepared, grids, dots, words, conf = turned, turned_grids, turned_dots, again, again_conf
             else:
                 rotated = 0
-    words = with_leaders(clean_words(words), dots)
+    words = correct_tones(sorted(clean_words(words), key=lambda w: (w.line, w.x0)))
+    words = with_leaders(words, dots)
     words, rows = table_rows(words, grids)
     w, h = prepared.size
     return OcrPage(number=number, width=w, height=h, lines=page_lines(words), rows=rows, confidence=conf,
