@@ -156,6 +156,12 @@ def test_runs_convert_by_font_and_styles_stay_on_their_letters():
     assert out.numbering == "Điều 1."
 
 
+def test_unicode_text_left_in_a_legacy_font_is_not_converted_again():
+    text = "Bên B không được đơn phương chấm dứt hợp đồng."
+    block = Block(index=0, text=text, styles=[StyleSpan(start=0, end=len(text), font="VNI-Times")])
+    assert legacy.convert_block_by_fonts(block) == (block, None)
+
+
 def test_whole_text_conversion_keeps_pdf_style_spans():
     src = "Hôïp ñoàng naøy coù hieäu löïc keå töø ngaøy kyù. Beân A coù traùch nhieäm cung caáp dòch vuï."
     spans = [StyleSpan(start=0, end=10, size=14.0, bold=True), StyleSpan(start=10, end=len(src), size=12.0)]

@@ -370,7 +370,13 @@ def convert_block_by_fonts(block: Block) -> tuple[Block, str | None]:
     encs = {font_encoding(s.font) for s in block.styles} - {None}
     if not encs:
         return block, None
-    return _apply(block, _pieces(block)), sorted(encs)[0]
+    pieces = _pieces(block)
+    legacy_text = "".join(block.text[a:b] for a, b, enc, _ in pieces if enc)
+    if any(ch.isalpha() and ord(ch) > 0xFF for ch in legacy_text):
+        # Vietnamese letters beyond Latin-1 ("ợ", "ư"): the text was converted to Unicode and the
+        # legacy font name left behind; converting again would turn "không" into "khơng"
+        return block, None
+    return _apply(block, pieces), sorted(encs)[0]
 
 
 def _apply(block: Block, pieces: list[tuple[int, int, str | None, bool]]) -> Block:
