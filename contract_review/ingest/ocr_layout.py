@@ -136,7 +136,7 @@ def drop_running_lines(pages: list[OcrPage], known: list[str]) -> None:
 def page_blocks(pages: list[OcrPage]) -> list[Block]:
     """Blocks of consecutive scanned pages: one stream of lines (a paragraph may continue on the
     next page), interrupted by table rows at their place."""
-    from contract_review.ingest.pdf_reader import _Line, _paragraphs
+    from contract_review.ingest.pdf_reader import _columns, _Line, _paragraphs
 
     k = 72.0 / OCR_DPI  # pixels -> points, so the paragraph rules keep their scale
     blocks: list[Block] = []
@@ -150,6 +150,10 @@ def page_blocks(pages: list[OcrPage]) -> list[Block]:
     for p in pages:
         lines = [_Line(p.number, d["x0"] * k, d["x1"] * k, d["top"] * k, d["bottom"] * k, d["text"], None, None)
                  for d in p.lines]
+        # reading order as the text-layer reader has it (Tesseract sometimes files a wrapped
+        # fragment in a block of its own, after the lines below it): top to bottom, two columns
+        # one after the other, pieces of one baseline joined
+        lines = _columns(lines, p.width * k)
         for top, row in sorted(p.rows):
             run.extend(ln for ln in lines if ln.top < top * k)
             lines = [ln for ln in lines if ln.top >= top * k]
