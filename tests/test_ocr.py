@@ -191,6 +191,21 @@ def test_blocks_join_paragraphs_across_pages_and_keep_table_rows_in_place():
     ]
 
 
+def test_lines_follow_the_page_not_tesseracts_block_order():
+    page = _page(1, ["Điều 1. Phạm vi", "1. Mã căn hộ: B2-1507.", "2. Diện tích: theo Điều 3."])
+    # Tesseract filed the second line of the heading in a block of its own, after "1."
+    heading = {"x0": 260, "top": 330, "x1": 2000, "bottom": 380,
+               "text": "(Kèm theo Hợp đồng mua bán căn hộ chung cư số"}
+    wrapped = {"x0": 260, "top": 395, "x1": 900, "bottom": 445, "text": "......../2026/HĐMB)"}
+    page.lines = [page.lines[0], heading, page.lines[1], wrapped, page.lines[2]]
+    page.lines[0]["top"], page.lines[0]["bottom"] = 250, 300
+    for ln, top in zip(page.lines[2::2], (480, 550)):
+        ln["top"], ln["bottom"] = top, top + 50
+    texts = [b.text for b in layout.page_blocks([page])]
+    assert texts[1] == "(Kèm theo Hợp đồng mua bán căn hộ chung cư số ......../2026/HĐMB)"
+    assert texts[2:] == ["1. Mã căn hộ: B2-1507.", "2. Diện tích: theo Điều 3."]
+
+
 def test_notices_name_pages_and_confidence():
     pages = [_page(1, ["a"]), _page(2, ["b"]), _page(3, [])]
     pages[1].confidence = 52.4
