@@ -308,9 +308,17 @@ def feedback_export(out: Path = typer.Option(..., "--out", "-o"),
 @corpus_app.command("stats")
 def corpus_stats() -> None:
     """Thống kê corpus: số điều khoản, nhãn, lĩnh vực, tài liệu."""
-    from contract_review.training import corpus_summary
+    from contract_review.corpus import summary
 
-    typer.echo(corpus_summary())
+    typer.echo(summary())
+
+
+@corpus_app.command("check")
+def corpus_check(files: list[Path] = typer.Argument(None, help="Tệp JSONL (mặc định corpus/clauses.jsonl).")) -> None:
+    """Kiểm tra định dạng, mã, NFC, độ dài, mã định danh và các điều khoản gần trùng nhau."""
+    from contract_review.corpus import check_files, clauses_path
+
+    raise typer.Exit(check_files([str(f) for f in files] if files else [str(clauses_path())], out=typer.echo))
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from contract_review.analyze.categories import CLAUSE_CODES, UNFAIR_CODES
 from contract_review.analyze.classifier import META_FILE, MODEL_FILE, models_dir, prepare_text
 from contract_review.analyze.rules import RuleLibrary, _data_dir
+from contract_review.corpus import clauses_path, load
 from contract_review.evaluation import evaluate
 from contract_review.text.normalize import normalize_text
 
@@ -41,17 +42,11 @@ BETA = {"business": 0.8, "inspector": 2.0}
 
 
 def corpus_path() -> Path:
-    root = _data_dir().parent
-    p = root / "corpus" / "clauses.jsonl"
-    return p
+    return clauses_path()
 
 
 def load_corpus(path: Path | None = None) -> list[dict]:
-    path = path or corpus_path()
-    rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
-    for r in rows:
-        r["norm"] = normalize_text(r["text"])
-    return rows
+    return load(path or corpus_path())
 
 
 def file_sha256(path: Path) -> str:
@@ -279,18 +274,6 @@ def _summ(e: dict) -> dict:
     return {"macro_f1_a25_1_14": e["macro_f1_a25_1_14"], "macro_f1_all_codes": e["macro_f1_all_codes"],
             "binary_f1": e["binary"]["f1"], "binary_precision": e["binary"]["precision"],
             "binary_recall": e["binary"]["recall"], "fair_false_positive_rate": e["fair_false_positive_rate"]}
-
-
-def corpus_summary(path: Path | None = None) -> str:
-    rows = load_corpus(path)
-    labels = Counter(c for r in rows for c in r["labels"])
-    fair = sum(1 for r in rows if not r["labels"])
-    hard = sum(1 for r in rows if r.get("hard_negative"))
-    out = [f"{len(rows)} điều khoản, {fair} hợp lệ ({hard} mẫu khó), {len({r['doc_id'] for r in rows})} tài liệu, "
-           f"{len({r['sector'] for r in rows})} lĩnh vực"]
-    out += [f"  {c:18} {labels.get(c, 0)}" for c in CLAUSE_CODES]
-    out += [f"  {s:18} {n}" for s, n in sorted(Counter(r["sector"] for r in rows).items())]
-    return "\n".join(out)
 
 
 def main(out_dir: Path | None = None, quick: bool = False, log=print) -> dict:
