@@ -117,6 +117,23 @@ def test_dotted_leaders_are_counted_and_erased():
     assert 0 < before - after < 0.2 * before  # the dots went, the words stayed
 
 
+def test_image_files_flattened_to_gray_paper_and_upscaled_when_small():
+    from PIL import Image
+
+    page = text_image(BODY)
+    rgba = Image.new("RGBA", page.size, (0, 0, 0, 0))  # transparent background, black text
+    rgba.putalpha(page.point(lambda v: 255 - v))
+    flat = ocr._at_ocr_resolution(rgba, None)
+    assert flat.mode == "L" and np.asarray(flat).mean() > 200
+    deep = Image.fromarray((np.asarray(page, dtype=np.int32) * 257).astype(np.int32), mode="I")
+    assert abs(np.asarray(ocr._at_ocr_resolution(deep, (300, 300))).mean() - np.asarray(page).mean()) < 2
+    small = page.resize((page.width // 2, page.height // 2))
+    assert ocr._at_ocr_resolution(small, (150, 150)).width == page.width
+    assert ocr._at_ocr_resolution(small, None).width == page.width  # no dpi, narrower than A4 at 200 dpi
+    phone = Image.new("L", (3000, 4000), 255)
+    assert ocr._at_ocr_resolution(phone, (72, 72)).size == phone.size  # 72 dpi would be a 42-inch page
+
+
 # ----------------------------------------------------------------------------- Tesseract output
 
 

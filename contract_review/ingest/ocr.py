@@ -267,6 +267,24 @@ def ocr_pdf_pages(data: bytes, blocks: list[Block], page_info: list[PageInfo], m
     return merged, _page_infos(pages, page_info), _notices_for(pages)
 
 
+def _gray(frame):
+    """8-bit grayscale on white: transparency flattened onto paper (a plain conversion turns a
+    transparent PNG black), 16-bit and float scans scaled down rather than clipped to white."""
+    from PIL import Image
+
+    if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
+        rgba = frame.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("L")
+    if frame.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        import numpy as np
+
+        arr = np.asarray(frame, dtype=np.float64)
+        top = arr.max() or 1.0
+        return Image.fromarray(np.clip(arr * (255.0 / top), 0, 255).astype(np.uint8), mode="L")
+    return frame.convert("L")
+
+
 def _at_ocr_resolution(frame, dpi_info):
     """Upscale a low-resolution page image (a 150-dpi scan, a small phone capture): below ~200 dpi
     Vietnamese tone marks are a few pixels and Tesseract confuses them. A declared resolution is
@@ -274,7 +292,7 @@ def _at_ocr_resolution(frame, dpi_info):
     without one, an image narrower than an A4 page at 200 dpi is taken as a full page."""
     from PIL import Image
 
-    frame = frame.convert("L")
+    frame = _gray(frame)
     dpi = float((dpi_info or (0, 0))[0] or 0)
     scale = 1.0
     if 0 < dpi < MIN_DPI and frame.width / dpi <= 13:
