@@ -114,6 +114,35 @@ def test_image_files_png_tiff_and_low_resolution_jpeg(text_pdf, reference):
     assert cer(page_texts(doc)[1], reference[5]) < 0.05
 
 
+def test_copier_ocr_layer_without_vietnamese_marks_is_replaced(text_pdf, reference):
+    """A copier's own OCR, blind to Vietnamese, hides "Hop dong" as invisible text under the scan:
+    the page is read again (rules would find nothing in text without marks)."""
+    import unicodedata
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    renderers._register_fonts()
+    plain = ["".join(ch for ch in unicodedata.normalize("NFD", line) if not unicodedata.combining(ch))
+             .replace("đ", "d").replace("Đ", "D") for line in reference[3].splitlines()]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.drawImage(ImageReader(page_images(text_pdf, pages=[3])[0]), 0, 0, width=A4[0], height=A4[1])
+    t = c.beginText(60, 780)
+    t.setTextRenderMode(3)  # invisible, as OCR layers are
+    t.setFont("DejaVuSerif", 10)
+    for line in plain:
+        t.textLine(line[:110])
+    c.drawText(t)
+    c.showPage()
+    c.save()
+    doc = read_bytes(buf.getvalue(), "copier.pdf")
+    assert doc.page_info[0].ocr
+    body = [b.text for b in doc.blocks if not b.text.startswith("Mẫu hợp đồng")]
+    assert cer("\n".join(body), reference[3]) < 0.03
+
+
 def test_scanned_page_under_a_stamp_text_layer_is_still_read(text_pdf, reference):
     """A portal stamped "bản sao điện tử" as text over the scan: the thin text layer must not hide
     the page (it used to count as a text page, and the contract itself went unread)."""

@@ -193,25 +193,44 @@ def _edge_texts(pdf, numbers: list[int]) -> list[str]:
 
 
 THIN_TEXT = 300  # characters: a text layer this small over a page-sized image is a stamp, not the page
+FEW_MARKS = 0.05  # Vietnamese has a tone or vowel mark on ~30 % of its letters; an OCR layer without them
+
+
+def _text_layer_stats(blocks: list[Block] | None) -> dict[int, tuple[int, int, int]]:
+    """Per page: (characters, letters, letters outside ASCII)."""
+    stats: dict[int, list[int]] = {}
+    for b in blocks or []:
+        s = stats.setdefault(b.page or 0, [0, 0, 0])
+        text = b.text.strip()
+        s[0] += len(text)
+        for ch in text:
+            if ch.isalpha():
+                s[1] += 1
+                s[2] += not ch.isascii()
+    return {p: (a, b, c) for p, (a, b, c) in stats.items()}
 
 
 def pages_needing_ocr(data: bytes, page_info: list[PageInfo], blocks: list[Block] | None = None) -> list[int]:
-    """Pages to read by OCR: those without a text layer, and scanned pages that carry only a thin
-    text layer (a portal's "bản sao điện tử" stamp, a page number added after scanning) over an
-    image covering most of the page, whose real content would otherwise be silently skipped."""
+    """Pages to read by OCR: those without a text layer; and scanned pages (an image covering most
+    of the page) whose text layer cannot be the page: a thin one (a portal's "bản sao điện tử"
+    stamp, a page number added after scanning) or one without Vietnamese marks (a copier's own OCR
+    that knows no Vietnamese: "Hop dong mua ban"). Either would leave the contract silently unread."""
     missing = [p.number for p in page_info if not p.has_text]
-    chars: dict[int, int] = {}
-    for b in blocks or []:
-        chars[b.page or 0] = chars.get(b.page or 0, 0) + len(b.text.strip())
-    thin = [p.number for p in page_info if p.has_text and chars.get(p.number, 0) < THIN_TEXT]
-    if not thin:
+    stats = _text_layer_stats(blocks)
+
+    def doubtful(n: int) -> bool:
+        chars, letters, marked = stats.get(n, (0, 0, 0))
+        return chars < THIN_TEXT or (letters >= 100 and marked < FEW_MARKS * letters)
+
+    suspects = [p.number for p in page_info if p.has_text and doubtful(p.number)]
+    if not suspects:
         return missing
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     pdf = pdfium.PdfDocument(data)
     try:
-        for n in thin:
+        for n in suspects:
             page = pdf[n - 1]
             try:
                 w, h = page.get_size()
