@@ -10,7 +10,7 @@ the cell boundaries are kept, so the caller can rebuild table rows "cell | cell"
 reader does), and runs of evenly spaced dots are erased and reported with their dot count, so the
 caller puts them back as text.
 
-Pure numpy/PIL; pixel coordinates throughout.
+numpy, PIL and scipy.ndimage (connected components); pixel coordinates throughout.
 """
 from __future__ import annotations
 
@@ -29,10 +29,6 @@ class Grid:
 
     rows: list[float]
     cols: list[float]
-
-    @property
-    def box(self) -> tuple[float, float, float, float]:
-        return self.cols[0], self.rows[0], self.cols[-1], self.rows[-1]
 
     def cell(self, x: float, y: float) -> tuple[int, int] | None:
         if not (self.cols[0] <= x <= self.cols[-1] and self.rows[0] <= y <= self.rows[-1]):
