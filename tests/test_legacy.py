@@ -267,12 +267,13 @@ def _findings(report):
     return sorted((f.clause_id, f.code, f.severity.value) for f in report.findings)
 
 
-def test_tcvn3_text_file_same_clauses_and_findings(engine):
-    unicode_txt = renderers.render_txt(SAMPLE)
+@pytest.mark.parametrize("name", [SAMPLE, "paytv-dkgdc"])  # paytv: headings in capitals ("ĐIỀU 1: PHẠM VI")
+def test_tcvn3_text_file_same_clauses_and_findings(engine, name):
+    unicode_txt = renderers.render_txt(name)
     tcvn3_txt = legacy.encode(unicode_txt.decode("utf-8"), "tcvn3").encode("latin-1")
     assert b"H\xeep \xae\xe5ng" in tcvn3_txt  # "Hợp đồng" as an old ABC file stores it
-    base = engine.review_bytes(unicode_txt, f"{SAMPLE}.txt")
-    old = engine.review_bytes(tcvn3_txt, f"{SAMPLE}-abc.txt")
+    base = engine.review_bytes(unicode_txt, f"{name}.txt")
+    old = engine.review_bytes(tcvn3_txt, f"{name}-abc.txt")
     assert old.document.encoding == "tcvn3"
     assert any(n.code == "legacy_encoding" and "TCVN3" in n.message for n in old.notices)
     assert _tree(old) == _tree(base)
