@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from contract_review.ingest.scan_image import Leader
 from contract_review.ingest.tesseract import OCR_DPI, Word
 from contract_review.model import Block
 
@@ -26,7 +27,7 @@ class OcrPage:
     failed: bool = False  # Tesseract crashed or timed out on this page
 
 
-def with_leaders(words: list[Word], dots) -> list[Word]:
+def with_leaders(words: list[Word], dots: list[Leader]) -> list[Word]:
     """Put the erased dotted leaders back as words, on the line they belong to (the one whose height
     spans them, nearest along the line), or on a line of their own."""
     boxes: dict[tuple, list[int]] = {}
@@ -51,6 +52,8 @@ def with_leaders(words: list[Word], dots) -> list[Word]:
 
 
 def _join(words: list[Word]) -> str:
+    """Words of a line, left to right, one space apart; no space where a put-back leader touches
+    its neighbour ("Số: ........../2025")."""
     text = ""
     for prev, w in zip([None, *words], words):
         if prev is not None and not (max(prev.glue, w.glue) and w.x0 - prev.x1 < max(prev.glue, w.glue)):
@@ -60,6 +63,7 @@ def _join(words: list[Word]) -> str:
 
 
 def page_lines(words: list[Word]) -> list[dict]:
+    """Lines (box in pixels and text) from words, grouped by Tesseract's line."""
     lines: dict[tuple, dict] = {}
     for w in words:
         ln = lines.setdefault(w.line, {"words": [], "x0": w.x0, "top": w.top, "x1": w.x1, "bottom": w.bottom})
