@@ -325,8 +325,9 @@ def main(out_dir: Path | None = None, quick: bool = False, log=print) -> dict:
     version = f"{time.strftime('%Y%m%d')}-{sha[:8]}"
     bundle = {
         "pipeline": pipe, "codes": codes, "thresholds": th, "corpus_sha256": sha, "version": version,
-        "index_matrix": index_matrix, "index_ids": [r["id"] for r in rows], "index_texts": [r["text"] for r in rows],
-        "index_labels": [list(r["labels"]) for r in rows],
+        "index_matrix": index_matrix,
+        # one string instead of thousands of small objects keeps the skops schema (and loading) small
+        "index_meta": json.dumps([[r["id"], r["text"], r["labels"]] for r in rows], ensure_ascii=False),
     }
     import skops.io as sio
 

@@ -84,13 +84,14 @@ class ClauseClassifier:
             return None
         import skops.io as sio
 
-        untrusted = sio.get_untrusted_types(file=str(path))
-        allowed = set(trusted_types())
-        unknown = [t for t in untrusted if t not in allowed]
-        if unknown:
-            raise RuntimeError(f"model file {path} contains unexpected types: {unknown[:5]}")
         t = time.perf_counter()
-        bundle = sio.load(str(path), trusted=untrusted)
+        # only the types our own training writes are allowed; skops refuses anything else
+        bundle = sio.load(str(path), trusted=trusted_types())
+        if isinstance(bundle.get("index_meta"), str):  # ids, texts and labels stored as one JSON string
+            meta_rows = json.loads(bundle["index_meta"])
+            bundle["index_ids"] = [r[0] for r in meta_rows]
+            bundle["index_texts"] = [r[1] for r in meta_rows]
+            bundle["index_labels"] = [r[2] for r in meta_rows]
         meta = {}
         if (d / META_FILE).exists():
             meta = json.loads((d / META_FILE).read_text("utf-8"))
