@@ -120,6 +120,8 @@ class _Audit:
         self.versions: dict = {}
         self._writer: StateWriter | None = None
         self._progress: AuditProgress | None = None
+        self._first_result = self._last_result = 0.0  # when review results came in (steady-state speed)
+        self._results = 0
 
     def done_count(self) -> int:
         return len(self.records)
@@ -300,6 +302,9 @@ class _Audit:
 
     def _on_result(self, task: Task, result: dict) -> None:
         f, sha = self._inflight.pop(task.key)
+        now = time.monotonic()
+        self._first_result = self._first_result or now
+        self._last_result, self._results = now, self._results + 1
         versions = result.get("versions")
         if versions and versions != self.versions:
             self.versions = versions
@@ -336,6 +341,9 @@ class _Audit:
             "files_this_run": new, "reviewed": sum(1 for r in records if r.get("status") == "ok"),
             "wall_seconds": round(wall, 2),
             "files_per_minute": round(new / wall * 60, 2) if wall > 0 and new else None,
+            # once the engines are loaded: what a long run sustains (first to last review result)
+            "steady_files_per_minute": round((self._results - 1) / (self._last_result - self._first_result) * 60, 2)
+            if self._results > 1 and self._last_result > self._first_result else None,
             "pages_reviewed": pages,
             "worker_seconds": round(sum(r.get("seconds") or 0 for r in processed), 2),
             "worker_load_seconds": stats.load_seconds if stats else [],

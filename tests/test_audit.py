@@ -151,7 +151,7 @@ def test_summary_workbook_markdown_and_csv_agree(folder, baseline):
     for bad in BAD_FILES:
         assert bad.split("/")[-1].replace("_", "\\_") in md
     stats = (out / "audit-stats.json").read_text("utf-8")
-    assert '"worker_peak_rss_mb"' in stats
+    assert '"worker_peak_rss_mb"' in stats and '"steady_files_per_minute"' in stats
 
 
 def test_progress_on_stderr(baseline, folder):
