@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contract_review.audit_paths import (ReportPaths, discover, display_path, ensure_inside, safe_component,
+from contract_review.audit.paths import (ReportPaths, discover, display_path, ensure_inside, safe_component,
                                          write_atomic)
 
 EXTS = [".json", ".md", ".html", ".docx", ".memo.docx"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from contract_review.audit_progress import AuditProgress
+from contract_review.audit.progress import AuditProgress
 
 
 def test_plain_lines_when_stderr_is_not_a_terminal():

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from contract_review.audit_review import looks_like_contract, natural_key, review_file
-from contract_review.audit_state import StateWriter, load_state, still_valid
-from contract_review.audit_summary import KEYS, aggregate, render_csv, render_md, render_xlsx, resolve_rows
+from contract_review.audit.review import looks_like_contract, natural_key, review_file
+from contract_review.audit.state import StateWriter, load_state, still_valid
+from contract_review.audit.summary import KEYS, aggregate, render_csv, render_md, render_xlsx, resolve_rows
 from contract_review.errors import EncryptedFile
 
 

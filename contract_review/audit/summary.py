@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from contract_review.audit_review import natural_key
+from contract_review.audit.review import natural_key
 from contract_review.render.labels import KIND_VI, SEVERITY_VI, VERDICT_VI
 
 # (key, Vietnamese header, Excel column width)
@@ -397,7 +397,7 @@ def render_md(rows: list[dict], agg: Aggregates, meta: dict, top: int = 20) -> s
 
 
 def write_summary(outdir: Path, records: list[dict], meta: dict) -> list[Path]:
-    from contract_review.audit_paths import write_atomic
+    from contract_review.audit.paths import write_atomic
 
     rows = resolve_rows(records)
     agg = aggregate(rows)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from contract_review.audit_review import error_row
-from contract_review.audit_worker import WorkerDied, WorkerProcess, describe_exit
+from contract_review.audit.review import error_row
+from contract_review.audit.worker import WorkerDied, WorkerProcess, describe_exit
 from contract_review.errors import ProcessingTimeout
 
 MAX_ATTEMPTS = 2  # a crash is retried once

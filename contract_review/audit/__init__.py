@@ -24,12 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from contract_review.audit_paths import Discovery, InputFile, ReportPaths, discover, write_atomic
-from contract_review.audit_pool import RECYCLE_MB, AuditAbort, LocalPool, Task
-from contract_review.audit_progress import AuditProgress
-from contract_review.audit_review import error_row
-from contract_review.audit_state import STATE_FORMAT, STATE_NAME, LoadedState, StateWriter, load_state, still_valid
-from contract_review.audit_summary import write_summary
+from contract_review.audit.paths import Discovery, InputFile, ReportPaths, discover, write_atomic
+from contract_review.audit.pool import RECYCLE_MB, AuditAbort, LocalPool, Task
+from contract_review.audit.progress import AuditProgress
+from contract_review.audit.review import error_row
+from contract_review.audit.state import STATE_FORMAT, STATE_NAME, LoadedState, StateWriter, load_state, still_valid
+from contract_review.audit.summary import write_summary
 from contract_review.errors import EmptyDocument, FileTooLarge
 from contract_review.ingest.limits import DEFAULT_LIMITS
 from contract_review.render import EXTENSIONS, FORMATS
@@ -246,7 +246,7 @@ class _Audit:
             n = self.workers or cpu_count()
             init = {"profile": self.profile, "factory": self.factory, "recycle_mb": self.recycle_mb}
             if self.engine == "dask":
-                from contract_review.audit_dask import DaskPool
+                from contract_review.audit.dask_engine import DaskPool
 
                 pool = DaskPool(self.workers or cpu_count(), init, self.timeout, self.scheduler)
             else:

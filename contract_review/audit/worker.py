@@ -1,6 +1,6 @@
 """A supervised review process: loads the engine once, then reviews the files it is sent.
 
-Parent side: `WorkerProcess` starts `python -m contract_review.audit_worker`, sends tasks, reads
+Parent side: `WorkerProcess` starts `python -m contract_review.audit.worker`, sends tasks, reads
 results, and can kill it (time limit) or see it die (crash). Both the local pool and the Dask workers
 use it, so a stuck or crashing file is handled the same way everywhere. It is started with
 `subprocess` (not `multiprocessing`), which also works inside daemonic Dask worker processes.
@@ -121,7 +121,7 @@ def child_main(read_fd: int, write_fd: int) -> int:
     except BaseException as e:  # noqa: BLE001 — reported to the parent, which stops the run
         write_all(write_fd, encode(("init_error", f"{type(e).__name__}: {e}")))
         return 1
-    from contract_review.audit_review import review_file
+    from contract_review.audit.review import review_file
 
     versions = dict(getattr(engine, "versions", {}) or {})
     write_all(write_fd, encode(("ready", {"pid": os.getpid(), "load_seconds": round(time.perf_counter() - t0, 3),
@@ -178,12 +178,13 @@ class WorkerProcess:
         env = dict(os.environ)
         for k in _THREAD_ENV:
             env.setdefault(k, "1")
-        pkg_root = str(Path(__file__).resolve().parent.parent)  # the same contract_review as ours
+        env.setdefault("CONTRACT_REVIEW_OCR_WORKERS", "1")  # the pool already uses every core: one tesseract each
+        pkg_root = str(Path(__file__).resolve().parents[2])  # the same contract_review as ours
         env["PYTHONPATH"] = os.pathsep.join([pkg_root, *filter(None, [env.get("PYTHONPATH")])])
         log = open(self.log_path, "ab") if self.log_path else None
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "contract_review.audit_worker", str(to_child_r), str(from_child_w)],
+                [sys.executable, "-m", "contract_review.audit.worker", str(to_child_r), str(from_child_w)],
                 pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
                 stdout=log or subprocess.DEVNULL, stderr=log or None, env=env,
                 start_new_session=True,  # Ctrl-C reaches the parent only; it stops the workers itself

@@ -2,7 +2,7 @@
 
 The client (the machine running `contract-review audit`) walks the folder, hashes, reads each file and
 sends its bytes; a Dask task hands them to a supervised review process kept by that Dask worker
-(`audit_worker.WorkerProcess`, started by a worker plugin and cached: the engine loads once per worker
+(`worker.WorkerProcess`, started by a worker plugin and cached: the engine loads once per worker
 thread, not per file). The task returns the summary row and the rendered reports; the client writes
 them and the durable state, exactly as with the local pool. So the cluster needs no shared file
 system, and the time limit and crash handling are the same as on one machine.
@@ -16,9 +16,9 @@ from typing import Callable, Iterator
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from contract_review.audit_pool import (MAX_ATTEMPTS, RECYCLE_MB, AuditAbort, PoolStats, Task, crash_row, timeout_row,
+from contract_review.audit.pool import (MAX_ATTEMPTS, RECYCLE_MB, AuditAbort, PoolStats, Task, crash_row, timeout_row,
                                         too_big)
-from contract_review.audit_worker import WorkerDied, WorkerProcess
+from contract_review.audit.worker import WorkerDied, WorkerProcess
 
 PLUGIN_NAME = "contract-review-audit-engine"
 STARTUP_TIMEOUT = 600.0
