@@ -142,23 +142,50 @@ def predict(
 
 @app.command()
 def evaluate(
-    data: Path = typer.Argument(..., help="JSONL có trường text và labels (định dạng corpus)."),
+    data: Path = typer.Argument(..., help="JSONL có trường text và labels (định dạng corpus), hoặc thư mục các cặp "
+                                          "<tên>.txt + <tên>.yaml (định dạng corpus/documents)."),
     by_code: bool = typer.Option(True, "--by-code/--no-by-code"),
     as_json: bool = typer.Option(False, "--json"),
     profile: Profile = typer.Option(Profile.business, "--profile"),
     system: str = typer.Option("fused", "--system", help="fused | rules | model"),
+    errors: bool = typer.Option(False, "--errors", help="Thư mục hợp đồng: in các điều khoản bị bỏ sót / báo nhầm."),
 ) -> None:
-    """Đo precision / recall / F1 trên một tệp đã gán nhãn."""
+    """Đo precision / recall / F1 trên một tệp đã gán nhãn hoặc một thư mục hợp đồng có nhãn vàng."""
     from contract_review.evaluation import evaluate as run_eval
     from contract_review.evaluation import format_table
 
     if not data.exists():
         fail(f"không tìm thấy tệp: {data}")
+    engine = _engine(profile.value, use_model=(system != "rules"), use_rules=(system != "model"))
+    if data.is_dir():
+        from contract_review.doc_evaluation import evaluate_document_set
+
+        try:
+            result = evaluate_document_set(engine, data, profile.value)
+        except FileNotFoundError as exc:
+            fail(str(exc))
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+            return
+        typer.echo(format_table(result["fused"], by_code))
+        typer.echo("")
+        for name, d in result["per_document"].items():
+            b = d["binary"]
+            typer.echo(f"{name:40} điều khoản {d['clauses']:4d}  vi phạm {d['gold_unfair']:3d}  "
+                       f"P={b['precision']:.2f} R={b['recall']:.2f} báo nhầm={d['fair_fpr']:.1%}")
+        if errors:
+            typer.echo("")
+            for err in result["errors"]:
+                if err["kind"] == "quote_not_found":
+                    typer.echo(f"[{err['doc']}] không tìm thấy trích dẫn vàng: {err['quote']}")
+                else:
+                    typer.echo(f"[{err['doc']} {err['clause']}] {err['kind']} vàng={err['gold']} dự đoán={err['pred']}: "
+                               f"{err['text'][:200]}")
+        return
     rows = _read_jsonl(data)
     for n, r in enumerate(rows, 1):
         if not isinstance(r.get("labels"), list):
             fail(f"{data}: dòng {n} thiếu trường \"labels\" (danh sách mã)")
-    engine = _engine(profile.value, use_model=(system != "rules"), use_rules=(system != "model"))
     preds = engine.predict_texts([r["text"] for r in rows])
     result = run_eval([r["labels"] for r in rows], [p["labels"] for p in preds])
     if as_json:

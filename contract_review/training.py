@@ -15,7 +15,7 @@ import hashlib
 import json
 import time
 import zipfile
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,6 @@ from contract_review.analyze.classifier import META_FILE, MODEL_FILE, models_dir
 from contract_review.analyze.rules import RuleLibrary, _data_dir
 from contract_review.corpus import clauses_path, load
 from contract_review.evaluation import evaluate
-from contract_review.text.normalize import normalize_text
 
 SEED = 20241
 DEFAULT_PARAMS = {"C": 16.0, "word_ngrams": [1, 3], "char_ngrams": None, "min_df": 2}
@@ -227,44 +226,14 @@ def leave_one_sector_out(rows, codes, params, rule_hits) -> dict:
 
 
 def evaluate_documents(model_dir: Path, profile: str = "business") -> dict:
-    """Review every sample contract end to end (TXT rendering) and score clause decisions against
-    the gold labels in its YAML (all clauses not listed are fair)."""
-    import yaml
+    """Review every sample contract (corpus/documents) end to end and score it against its gold."""
+    from contract_review.doc_evaluation import evaluate_document_set
+    from contract_review.pipeline import Engine
 
-    from contract_review.pipeline import Engine, analyzable
-
-    docs_dir = _data_dir().parent / "corpus" / "documents"
     engine = Engine(profile=profile, model_dir=model_dir)
-    gold_all, pred_all, rule_all, per_doc = [], [], [], {}
-    for meta_path in sorted(docs_dir.glob("*.yaml")):
-        meta = yaml.safe_load(meta_path.read_text("utf-8"))
-        txt = meta_path.with_suffix(".txt")
-        lines = [ln[3:] if ln.startswith("## ") else ln for ln in txt.read_text("utf-8").splitlines()]
-        report = engine.review_text("\n".join(lines), name=txt.name, profile=profile)
-        clauses = [c for c in report.clauses if analyzable(c)]
-        gold = {c.id: set() for c in clauses}
-        for g in meta.get("gold", []):
-            q = " ".join(normalize_text(g["quote"]).split())
-            hit = [c for c in clauses if q in " ".join(c.text.split())]
-            for c in hit[:1]:
-                gold[c.id] |= set(g["labels"])
-        pred = defaultdict(set)
-        rule_pred = defaultdict(set)
-        for f in report.findings:
-            pred[f.clause_id].add(f.code)
-            if f.source in ("rule", "both"):
-                rule_pred[f.clause_id].add(f.code)
-        g_list = [sorted(gold[c.id]) for c in clauses]
-        p_list = [sorted(pred.get(c.id, set())) for c in clauses]
-        r_list = [sorted(rule_pred.get(c.id, set())) for c in clauses]
-        e = evaluate(g_list, p_list, CLAUSE_CODES)
-        per_doc[meta_path.stem] = {"clauses": len(clauses), "gold_unfair": sum(1 for g in g_list if g),
-                                   "binary": e["binary"], "fair_fpr": e["fair_false_positive_rate"]}
-        gold_all += g_list
-        pred_all += p_list
-        rule_all += r_list
-    return {"fused": evaluate(gold_all, pred_all, CLAUSE_CODES), "rules": evaluate(gold_all, rule_all, CLAUSE_CODES),
-            "per_document": per_doc}
+    result = evaluate_document_set(engine, _data_dir().parent / "corpus" / "documents", profile)
+    result.pop("errors")
+    return result
 
 
 # ----------------------------------------------------------------------------- main
