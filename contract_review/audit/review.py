@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from contract_review.errors import ReviewError
+from contract_review.render.labels import code_sort_key as natural_key
 from contract_review.render.labels import where
 
 # words any consumer contract or set of trading conditions uses; a text with almost none of them and
@@ -94,12 +95,6 @@ def _check_where(fc) -> str:
         return "Toàn văn bản"
     parts = [loc.clause_id or "", f"trang {loc.page}" if loc.page else ""]
     return ", ".join(p for p in parts if p) or "Toàn văn bản"
-
-
-def natural_key(code: str) -> tuple:
-    """"A25.2" before "A25.10"; Vietnamese letter order for points ("M23.3.d" < "M23.3.đ" < "M23.3.e")."""
-    code = code.replace("đ", "d~").replace("Đ", "D~")
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code) if p)
 
 
 def error_row(code: str, message: str) -> dict:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from contract_review.audit.review import natural_key
 from contract_review.render.labels import KIND_VI, SEVERITY_VI, VERDICT_VI
+from contract_review.render.labels import code_sort_key as natural_key
 
 # (key, Vietnamese header, Excel column width)
 COLUMNS: list[tuple[str, str, int]] = [

@@ -18,7 +18,7 @@ import jinja2
 from contract_review.model import Clause, Finding, Report
 from contract_review.render.labels import (
     DISCLAIMER, KIND_VI, LEVEL_VI, NOTICE_TITLE_VI, PROFILE_VI, SEVERITY_ORDER, SEVERITY_VI, SOURCE_VI,
-    STATUS_VI, VERDICT_VI, category_names, checklist_order, citations_by_code, clause_depths,
+    STATUS_VI, VERDICT_VI, category_names, checklist_order, citations_by_code, code_sort_key, clause_depths,
     finding_order, percent, provision_text, readiness, registration_line, where,
 )
 
@@ -131,8 +131,8 @@ def render_html(report: Report) -> str:
     names = category_names(report)
     provisions = citations_by_code(report)
     by_code = [(code, names.get(code, ""), provisions.get(code), n)
-               for code, n in sorted(s.by_code.items(), key=lambda kv: (-kv[1], kv[0]))]
-    codes = sorted({f.code for f in report.findings})
+               for code, n in sorted(s.by_code.items(), key=lambda kv: code_sort_key(kv[0]))]
+    codes = sorted({f.code for f in report.findings}, key=code_sort_key)
     reg_status, reg_text = registration_line(report)
     checks = checklist_order(report)
     failures = [fc for fc in checks if fc.status == "fail"]

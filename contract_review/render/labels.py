@@ -24,6 +24,13 @@ NOTICE_TITLE_VI = {"ocr": "Nhận dạng ký tự (OCR)", "ocr_low_confidence": 
 DISCLAIMER = "Kết quả hỗ trợ rà soát, không thay thế ý kiến pháp lý của người có thẩm quyền."
 
 
+def code_sort_key(code: str) -> tuple:
+    """Natural order of taxonomy codes, as the points stand in the law: "A25.2" before "A25.10";
+    Vietnamese letter order for points ("M23.3.d" < "M23.3.đ" < "M23.3.e")."""
+    code = code.replace("đ", "d~").replace("Đ", "D~")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code) if p)
+
+
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 

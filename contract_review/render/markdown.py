@@ -6,7 +6,7 @@ from __future__ import annotations
 from contract_review.model import Finding, Report
 from contract_review.render.labels import (  # noqa: F401  (names re-exported for existing imports)
     DISCLAIMER, KIND_VI, PROFILE_VI, SEVERITY_ORDER, SEVERITY_VI, SOURCE_VI, STATUS_MARK, STATUS_VI, VERDICT_VI,
-    category_names, checklist_order, citations_by_code, failed_checks, finding_order, percent, provision_text,
+    category_names, checklist_order, citations_by_code, code_sort_key, failed_checks, finding_order, percent, provision_text,
     readiness, registration_line, where,
 )
 
@@ -121,7 +121,7 @@ def render_markdown(report: Report) -> str:
         out += ["## Tổng hợp theo quy định", "", "| Mã | Nội dung | Căn cứ | Số phát hiện |", "|---|---|---|---|"]
         names = category_names(report)
         provisions = citations_by_code(report)
-        for code, count in sorted(s.by_code.items(), key=lambda kv: (-kv[1], kv[0])):
+        for code, count in sorted(s.by_code.items(), key=lambda kv: code_sort_key(kv[0])):
             cite = provisions[code].citation if code in provisions else ""
             out.append(f"| {code} | {_md_escape(names.get(code, ''))} | {_md_escape(cite)} | {count} |")
         out.append("")
