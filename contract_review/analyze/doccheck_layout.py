@@ -144,20 +144,26 @@ def _no_layout(outline: Outline) -> str | None:
 # --------------------------------------------------------------------------- font size
 
 
-def check_font_size(outline: Outline) -> FormCheck:
-    cat = categories()[FONT_CODE]
-    paper_note = ("Yêu cầu cỡ chữ tối thiểu 12 (Times New Roman hoặc cỡ tương đương) áp dụng khi hợp đồng "
-                  "được giao kết bằng văn bản giấy.")
-
-    note, ocr_pages = _ocr_note(outline, "cỡ chữ")
+def _check_result(outline: Outline, code: str, name: str, what: str):
+    """A FormCheck builder for a layout check; pages read by OCR (no font or colour information) are
+    named in the message of a pass/fail verdict, since the verdict does not cover them."""
+    cat = categories()[code]
+    note, ocr_pages = _ocr_note(outline, what)
 
     def result(status, message, locations=(), details=None) -> FormCheck:
         if status in ("pass", "fail") and note:
             message += note
             details = {**(details or {}), "pages_not_checked": ocr_pages}
-        return FormCheck(code=FONT_CODE, name="Cỡ chữ tối thiểu 12 (văn bản giấy)", provision=cat.provision,
-                         status=status, severity=cat.severity, message=message,  # type: ignore[arg-type]
-                         locations=list(locations), details=details or {})
+        return FormCheck(code=code, name=name, provision=cat.provision, status=status,  # type: ignore[arg-type]
+                         severity=cat.severity, message=message, locations=list(locations), details=details or {})
+    return result
+
+
+def check_font_size(outline: Outline) -> FormCheck:
+    paper_note = ("Yêu cầu cỡ chữ tối thiểu 12 (Times New Roman hoặc cỡ tương đương) áp dụng khi hợp đồng "
+                  "được giao kết bằng văn bản giấy.")
+
+    result = _check_result(outline, FONT_CODE, "Cỡ chữ tối thiểu 12 (văn bản giấy)", "cỡ chữ")
 
     fmt = _no_layout(outline)
     if fmt:
@@ -230,17 +236,8 @@ def _hex(c: str | None, default: str) -> str:
 
 
 def check_contrast(outline: Outline) -> FormCheck:
-    cat = categories()[CONTRAST_CODE]
 
-    note, ocr_pages = _ocr_note(outline, "màu chữ")
-
-    def result(status, message, locations=(), details=None) -> FormCheck:
-        if status in ("pass", "fail") and note:
-            message += note
-            details = {**(details or {}), "pages_not_checked": ocr_pages}
-        return FormCheck(code=CONTRAST_CODE, name="Màu chữ tương phản với màu nền", provision=cat.provision,
-                         status=status, severity=cat.severity, message=message,  # type: ignore[arg-type]
-                         locations=list(locations), details=details or {})
+    result = _check_result(outline, CONTRAST_CODE, "Màu chữ tương phản với màu nền", "màu chữ")
 
     fmt = _no_layout(outline)
     if fmt:
