@@ -28,7 +28,7 @@ def analyzable(c: Clause) -> bool:
     n = len(c.text.split())
     if c.level in ANALYZED_LEVELS:
         return n >= MIN_WORDS
-    return c.level in ("preamble", "appendix", "chapter", "section") and n >= 12
+    return c.level in ("preamble", "appendix", "chapter", "section", "heading") and n >= 12
 
 
 class Timer:

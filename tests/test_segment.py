@@ -131,3 +131,52 @@ def test_vietnamese_letter_order_and_long_clause_sentences():
     ids = [c.id for c in clauses]
     assert ids[-6:] == ["D1.K1.a", "D1.K1.b", "D1.K1.c", "D1.K1.d", "D1.K1.dd", "D1.K1.e"]
     assert len(clauses[2].sentences) == 8
+
+
+def test_unnumbered_capital_headings_group_restarting_numbers():
+    doc, clauses = seg("""
+ĐIỀU KIỆN CHUNG VỀ DỊCH VỤ DU LỊCH
+Áp dụng cho khách hàng đặt tour trọn gói.
+PHẠM VI ÁP DỤNG
+1. Điều kiện này áp dụng cho mọi tour trọn gói.
+2. Chương trình tour là một phần của hợp đồng.
+HỦY TOUR VÀ HOÀN TIỀN
+1. Khách hàng hủy tour trước 30 ngày được hoàn toàn bộ tiền.
+Lịch hoàn tiền được gửi kèm theo xác nhận đặt tour.
+""")
+    by_id = {c.id: c for c in clauses}
+    assert [c.id for c in clauses] == ["MD.1", "MD.2", "H1", "H1.D1", "H1.D2", "H2", "H2.D1"]
+    assert by_id["H2"].level == "heading"
+    assert by_id["H2.D1"].heading == ["HỦY TOUR VÀ HOÀN TIỀN", "1. Khách hàng hủy tour trước 30 ngày được hoàn toàn bộ tiền."]
+    # the heading is not glued to the end of the clause before it
+    assert by_id["H1.D2"].text == "2. Chương trình tour là một phần của hợp đồng."
+    assert by_id["H2.D1"].text.endswith("xác nhận đặt tour.")
+
+
+def test_capital_line_inside_an_article_stays_text_but_groups_articles():
+    doc, clauses = seg("""
+HỢP ĐỒNG DỊCH VỤ
+Điều 1. Giá
+1. Giá theo bảng sau.
+BẢNG GIÁ DỊCH VỤ NĂM 2026
+Giá đã gồm thuế giá trị gia tăng.
+QUY ĐỊNH VỀ CHẤM DỨT
+Điều 2. Chấm dứt
+1. Khách hàng được chấm dứt hợp đồng bất cứ lúc nào.
+""")
+    by_id = {c.id: c for c in clauses}
+    assert "BẢNG GIÁ DỊCH VỤ NĂM 2026" in by_id["D1.K1"].text
+    assert by_id["D2"].heading[0] == "QUY ĐỊNH VỀ CHẤM DỨT"
+    assert "QUY ĐỊNH VỀ CHẤM DỨT" not in by_id["D1.K1"].text
+
+
+def test_markdown_and_html_headings(tmp_path):
+    from contract_review.ingest import read_bytes
+
+    md = "# Điều khoản sử dụng\n\n## Phạm vi\n\n1. Áp dụng cho người dùng ứng dụng.\n\n## Phí dịch vụ\n\n1. Phí được niêm yết công khai.\n"
+    html = ("<html><body><h1>Điều khoản sử dụng</h1><h2>Phạm vi</h2><p>1. Áp dụng cho người dùng ứng dụng.</p>"
+            "<h2>Phí dịch vụ</h2><p>1. Phí được niêm yết công khai.</p></body></html>")
+    for name, data in (("t.md", md), ("t.html", html)):
+        doc = normalize_document(read_bytes(data.encode(), name))
+        ids = [c.id for c in segment(doc)]
+        assert ids == ["MD.1", "H1", "H1.D1", "H2", "H2.D1"], (name, ids)

@@ -14,6 +14,7 @@ _BLOCK = {
     "caption", "figure", "figcaption", "aside", "address", "center", "dl",
 }
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 def _roman(n: int) -> str:
@@ -78,7 +79,8 @@ def read_html(data: bytes) -> list[Block]:
         if not has_block_child:
             t = _inline_text(node)
             if t:
-                texts.append(("paragraph", f"{label} {t}".strip() if label else t))
+                kind = "heading" if node.name in _HEADINGS and not label else "paragraph"
+                texts.append((kind, f"{label} {t}".strip() if label else t))
             return
         # mixed content: inline runs before/between block children become paragraphs
         run: list[str] = []

@@ -82,6 +82,9 @@ _MD_SUBS = [
 _MD_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*([-*_]\s*){3,}$")
 
 
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S")
+
+
 def _strip_markdown(line: str) -> str:
     if _MD_RULE.match(line):
         return ""
@@ -98,7 +101,9 @@ def table_row_text(line: str) -> str:
 def read_text(data: bytes, markdown: bool = False) -> tuple[list[Block], str]:
     text = decode(data)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    headings: set[str] = set()
     if markdown:
+        headings = {_strip_markdown(x).strip() for x in lines if _MD_HEADING.match(x)}
         lines = [_strip_markdown(x) for x in lines]
     lines = _unwrap(lines)
     blocks: list[Block] = []
@@ -106,7 +111,7 @@ def read_text(data: bytes, markdown: bool = False) -> tuple[list[Block], str]:
     for line in lines:
         if not line.strip():
             continue
-        kind = "paragraph"
+        kind = "heading" if line.strip() in headings else "paragraph"
         if line.lstrip().startswith("|") and line.rstrip().endswith("|"):
             line = table_row_text(line)
             kind = "table_row"

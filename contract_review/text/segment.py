@@ -8,6 +8,11 @@ closes everything below it (a sibling); a marker of a higher rank closes lower o
 marker opens a child. This handles documents with or without "Điều", decimal or plain numbering,
 and numbering that restarts inside appendices.
 
+Unnumbered headings ("PHẠM VI ÁP DỤNG" in capitals, a Markdown "## " or HTML <h2> line) are common in
+web-style general conditions: there they group the numbered items that follow (whose numbering often
+restarts under each heading). In a document numbered with "Điều", only a heading line directly before
+an article or chapter is a group heading; elsewhere a capitalised line stays text of its clause.
+
 Unnumbered paragraphs continue the deepest open clause, so every clause's own text is a contiguous
 span of the document text. Paragraphs before the first marker form the preamble (title, parties).
 """
@@ -15,12 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from contract_review.markers import Marker, detect_marker, roman_to_int  # noqa: F401  (re-exported)
+from contract_review.markers import Marker, _is_upper_title, detect_marker, roman_to_int  # noqa: F401
 from contract_review.model import Block, Clause, Document
 from contract_review.text.tokenize import sentence_spans
 
 # Rank: lower number = higher in the tree. Types with the same rank are siblings.
-_RANK = {"appendix": 0, "chapter": 1, "section": 2, "article": 3, "roman": 3}
+_RANK = {"appendix": 0, "chapter": 1, "section": 2, "heading": 2, "article": 3, "roman": 3}
 
 
 @dataclass
@@ -38,7 +43,7 @@ class _Node:
 
 _LEVEL_OF = {
     "appendix": "appendix", "chapter": "chapter", "section": "section", "article": "article",
-    "roman": "article", "letter": "point", "lroman": "point", "bullet": "bullet", "signature": "signature",
+    "roman": "article", "heading": "heading", "letter": "point", "lroman": "point", "bullet": "bullet", "signature": "signature",
 }
 
 
@@ -56,6 +61,7 @@ class _Builder:
         self.ids: set[str] = set()
         self.preamble_count = 0
         self.signature_count = 0
+        self.heading_count = 0
         self.seen_structure = False
         self.scope_has_articles = False
 
@@ -139,12 +145,16 @@ class _Builder:
             head = _title_short(f"{mk.label} {mk.title}".strip())
             node = _Node(mk, "chapter", ident, [*parent.heading, head], parent=parent)
             return node
+        if t == "heading":
+            self.heading_count += 1
+            ident = self._unique(f"{prefix}H{self.heading_count}")
+            return _Node(mk, "heading", ident, [*parent.heading, _title_short(mk.title)], parent=parent)
         if t == "section":
             ident = self._unique(f"{prefix}{parent.id + '.' if parent.level == 'chapter' else ''}M{mk.number}")
             head = _title_short(f"{mk.label} {mk.title}".strip())
             return _Node(mk, "section", ident, [*parent.heading, head], parent=parent)
         article_like = t in ("article", "roman") or (
-            t.startswith("decimal") and parent.level in ("root", "chapter", "section", "appendix")
+            t.startswith("decimal") and parent.level in ("root", "chapter", "section", "heading", "appendix")
             and not self.scope_has_articles
         )
         if article_like:
@@ -155,7 +165,10 @@ class _Builder:
             # decimal top-level in a web-style document: "1. PHẠM VI" -> D1
             if t.startswith("decimal") and "." in (mk.number or ""):
                 base = "D" + mk.number.replace(".", "_")
-            ident = self._unique(prefix + base)
+            if t.startswith("decimal") and parent.level == "heading":
+                ident = self._unique(f"{parent.id}.{base}")  # numbering restarts under each heading: H3.D1
+            else:
+                ident = self._unique(prefix + base)
             if t == "article":
                 head = _title_short(f"{mk.label} {mk.title}".strip())
             else:
@@ -221,6 +234,19 @@ class _Builder:
         self.nodes.append(node)
 
 
+def _is_free_heading(block: Block) -> bool:
+    """A short unnumbered line set as a heading: marked as one by the reader, or in capitals without
+    sentence punctuation at its end."""
+    text = block.text.strip()
+    words = text.split()
+    if not 1 <= len(words) <= 20 or len(text) > 150 or block.kind == "table_row":
+        return False
+    if block.kind == "heading":
+        return True
+    return len(words) >= 2 and _is_upper_title(text) and not text.endswith((".", ";", ",")) and sum(
+        1 for w in words if any(c.isalpha() for c in w)) >= 2
+
+
 def segment(doc: Document, sentence_min_words: int = 60) -> list[Clause]:
     """Build the clause tree of a normalized document; clauses in document order."""
     b = _Builder(doc)
@@ -235,6 +261,27 @@ def segment(doc: Document, sentence_min_words: int = 60) -> list[Clause]:
         if mk and mk.type == "article":
             scope_articles[-1] = True
         scope_of.append(len(scope_articles) - 1)
+    started = False  # has the body of the current scope begun (past the title block)?
+    scope_start = 0
+    for i, (block, mk) in enumerate(zip(blocks, markers)):
+        if mk and mk.type == "appendix":
+            started, scope_start = False, i + 1
+        elif mk and mk.type not in ("signature", "bullet", "letter", "lroman"):
+            started = True
+        if mk is not None or not _is_free_heading(block):
+            continue
+        nxt = markers[i + 1] if i + 1 < len(markers) else None
+        nxt_type = nxt.type if nxt else ""
+        if scope_articles[scope_of[i]]:
+            ok = started and nxt_type in ("article", "chapter", "section")  # a group of articles
+        elif started:
+            ok = True
+        else:  # the heading of the first section of a web-style text, not the title block: the title
+            # comes first, and a capitalised line before "1. GIỚI THIỆU" is the title
+            ok = (i > scope_start and (nxt_type.startswith("decimal") or nxt_type == "roman")
+                  and not _is_upper_title(nxt.title))
+        if ok:
+            markers[i] = Marker("heading", None, "", block.text.strip())
     for block, mk, sc in zip(blocks, markers, scope_of):
         b.add_block(block, mk, scope_articles[sc])
     clauses: list[Clause] = []
