@@ -170,13 +170,24 @@ QUY ĐỊNH VỀ CHẤM DỨT
     assert "QUY ĐỊNH VỀ CHẤM DỨT" not in by_id["D1.K1"].text
 
 
-def test_markdown_and_html_headings(tmp_path):
+def test_markdown_html_and_word_headings():
     from contract_review.ingest import read_bytes
 
     md = "# Điều khoản sử dụng\n\n## Phạm vi\n\n1. Áp dụng cho người dùng ứng dụng.\n\n## Phí dịch vụ\n\n1. Phí được niêm yết công khai.\n"
     html = ("<html><body><h1>Điều khoản sử dụng</h1><h2>Phạm vi</h2><p>1. Áp dụng cho người dùng ứng dụng.</p>"
             "<h2>Phí dịch vụ</h2><p>1. Phí được niêm yết công khai.</p></body></html>")
-    for name, data in (("t.md", md), ("t.html", html)):
-        doc = normalize_document(read_bytes(data.encode(), name))
+    import io
+
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Điều khoản sử dụng", style="Title")
+    for title, item in (("Phạm vi", "1. Áp dụng cho người dùng ứng dụng."), ("Phí dịch vụ", "1. Phí được niêm yết công khai.")):
+        d.add_paragraph(title, style="Heading 1")  # mixed case: only the Word style says it is a heading
+        d.add_paragraph(item)
+    buf = io.BytesIO()
+    d.save(buf)
+    for name, data in (("t.md", md.encode()), ("t.html", html.encode()), ("t.docx", buf.getvalue())):
+        doc = normalize_document(read_bytes(data, name))
         ids = [c.id for c in segment(doc)]
         assert ids == ["MD.1", "H1", "H1.D1", "H2", "H2.D1"], (name, ids)

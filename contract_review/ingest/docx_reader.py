@@ -125,6 +125,22 @@ class _Styles:
         self._cache[sid] = out
         return out
 
+    def is_heading(self, sid: str | None, depth: int = 0) -> bool:
+        """A heading style: Word's built-in "heading N" / "Title", or a style with an outline level."""
+        if not sid or sid not in self.by_id or depth > 10:
+            return False
+        st = self.by_id[sid]
+        name_el = st.find(qn("w:name"))
+        name = (name_el.get(qn("w:val")) or "").lower() if name_el is not None else ""
+        if name.startswith("heading") or name == "title":
+            return True
+        ppr = st.find(qn("w:pPr"))
+        lvl = ppr.find(qn("w:outlineLvl")) if ppr is not None else None
+        if lvl is not None:
+            return (lvl.get(qn("w:val")) or "9") < "9"
+        b = st.find(qn("w:basedOn"))
+        return self.is_heading(b.get(qn("w:val")), depth + 1) if b is not None else False
+
     def paragraph_shading(self, sid: str | None) -> str | None:
         if not sid or sid not in self.by_id:
             return None
@@ -173,6 +189,7 @@ class _Reader:
         self.blocks: list[Block] = []
         self.page = 1
         self.page_breaks_seen = False
+        self.last_is_heading = False
         self.paragraph_index = 0
 
     # ------------------------------------------------------------------ runs
@@ -222,6 +239,9 @@ class _Reader:
         ppr = p.find(qn("w:pPr"))
         ps = ppr.find(qn("w:pStyle")) if ppr is not None else None
         pstyle = ps.get(qn("w:val")) if ps is not None else self.styles.default_par
+        lvl = ppr.find(qn("w:outlineLvl")) if ppr is not None else None
+        # read by body(): a heading paragraph may group the numbered items under it (text.segment)
+        self.last_is_heading = ((lvl.get(qn("w:val")) or "9") < "9") if lvl is not None else self.styles.is_heading(pstyle)
         if ppr is not None and ppr.find(qn("w:pageBreakBefore")) is not None:
             self.page += 1
             self.page_breaks_seen = True
@@ -279,7 +299,7 @@ class _Reader:
             if tag == qn("w:p"):
                 text, spans, label = self.paragraph(child, cell_background)
                 if text.strip():
-                    self.add_block(text, spans, "paragraph", label)
+                    self.add_block(text, spans, "heading" if self.last_is_heading else "paragraph", label)
                 self.paragraph_index += 1
             elif tag == qn("w:tbl"):
                 self.table(child)
