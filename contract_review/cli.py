@@ -258,6 +258,8 @@ def rules_check(text: str) -> None:
         words = "; ".join(t[a:b] for a, b in res.matches)
         state = "KÍCH HOẠT" if res.fired else f"BỊ LOẠI TRỪ ({res.decided_by})"
         typer.echo(f"{res.rule.id} [{res.rule.code}] {state}: «{words}»")
+    for code, ids in sorted(lib.cures_in(t).items()):
+        typer.echo(f"Khắc phục [{code}]: {', '.join(ids)} — mô hình không tự gắn mã này cho câu.")
 
 
 @rules_app.command("stats")

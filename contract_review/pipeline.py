@@ -155,8 +155,9 @@ class Engine:
                 sims = self.classifier.similar([contexts[c.id][0] for c in flagged])
                 similar = {c.id: s for c, s in zip(flagged, sims)}
             for c in flagged:
+                cured = set(self.rules.cures_in(contexts[c.id][0])) if self.use_rules else set()
                 findings += findings_for_clause(c, hits.get(c.id, []), scores.get(c.id), thresholds,
-                                                self.rules.by_id, similar.get(c.id))
+                                                self.rules.by_id, similar.get(c.id), cured)
             for i, f in enumerate(findings, 1):
                 f.id = f"F{i}"
             report = build_report(doc, clauses, findings, form_checks, registration, contract_kind, profile,
@@ -177,7 +178,8 @@ class Engine:
         for i, (t, s) in enumerate(zip(norm, scores)):
             clause = Clause(id=str(i), level="clause", heading=[], text=t, start=0, end=len(t))
             hs = self.rules.hits(clause.id, t, 0) if (self.use_rules and t) else []
-            fs = findings_for_clause(clause, hs, s, thresholds, self.rules.by_id) if t else []
+            cured = set(self.rules.cures_in(t)) if (self.use_rules and t) else set()
+            fs = findings_for_clause(clause, hs, s, thresholds, self.rules.by_id, None, cured) if t else []
             out.append({
                 "labels": [f.code for f in fs],
                 "scores": {k: round(v, 4) for k, v in (s.scores.items() if s else [])},

@@ -105,10 +105,11 @@ def tune_thresholds(proba: np.ndarray, Y: np.ndarray, rule_hits: np.ndarray | No
     out = np.zeros(Y.shape[1])
     for j in range(Y.shape[1]):
         y = Y[:, j].astype(bool)
-        rh = rule_hits[:, j].astype(bool) if rule_hits is not None else np.zeros_like(y)
+        rh = rule_hits[:, j] == 1 if rule_hits is not None else np.zeros_like(y)
+        open_ = rule_hits[:, j] != -1 if rule_hits is not None else np.ones_like(y)
         best, best_t = -1.0, 0.5
         for t in grid:
-            pred = rh | (proba[:, j] >= t)
+            pred = rh | ((proba[:, j] >= t) & open_)
             tp = int(np.sum(pred & y))
             fp = int(np.sum(pred & ~y))
             fn = int(np.sum(~pred & y))
@@ -131,9 +132,14 @@ def oof_proba(rows, Y, folds, params, codes) -> np.ndarray:
 
 
 def rule_hit_matrix(rows: list[dict], codes: list[str], lib: RuleLibrary) -> np.ndarray:
+    """1 where a rule of that code fires; -1 where none fires but the clause carries the code's cure
+    (the model alone may not flag it, as in fusion.decide); 0 otherwise."""
     M = np.zeros((len(rows), len(codes)), dtype=np.int8)
     col = {c: j for j, c in enumerate(codes)}
     for i, r in enumerate(rows):
+        for code in lib.cures_in(r["norm"]):
+            if code in col:
+                M[i, col[code]] = -1
         for res in lib.evaluate(r["norm"], scope_text=r["norm"]):
             if res.rule.code in col:
                 M[i, col[res.rule.code]] = 1
@@ -146,13 +152,13 @@ def _decisions(proba, thresholds, rule_hits, codes, system: str) -> list[list[st
         labels = []
         for j, c in enumerate(codes):
             m = proba[i, j] >= thresholds[j]
-            r = bool(rule_hits[i, j])
-            hit = {"model": m, "rules": r, "fused": m or r}[system]
+            r = rule_hits[i, j] == 1
+            hit = {"model": m, "rules": r, "fused": r or (m and rule_hits[i, j] != -1)}[system]
             if hit:
                 labels.append(c)
         # the catch-all yields to a specific point found by the model alone (as in fusion.decide)
         if "A25.15" in labels and any(x.startswith("A25.") and x != "A25.15" for x in labels) and not (
-                system != "model" and rule_hits[i, codes.index("A25.15")]):
+                system != "model" and rule_hits[i, codes.index("A25.15")] == 1):
             labels.remove("A25.15")
         out.append(labels)
     return out

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from contract_review.analyze.categories import CLAUSE_CODES, categories
-from contract_review.analyze.rule_examples import check_example, iter_examples
+from contract_review.analyze.rule_examples import check_cure_example, check_example, iter_examples
 from contract_review.analyze.rules import RuleLibrary, RuleSpecError, _data_dir
 
 LIB = RuleLibrary.load()
@@ -19,6 +19,51 @@ EXAMPLES = list(iter_examples(LIB))
 @pytest.mark.parametrize("rule,kind,text", EXAMPLES, ids=[f"{r.id}-{k}-{i}" for i, (r, k, _) in enumerate(EXAMPLES)])
 def test_rule_examples(rule, kind, text):
     assert check_example(LIB, rule, kind, text) is None
+
+
+CURE_EXAMPLES = [(c, kind, text) for c in LIB.cures
+                 for kind, texts in (("cured", c.spec.examples.cured), ("not_cured", c.spec.examples.not_cured))
+                 for text in texts]
+
+
+@pytest.mark.parametrize("cure,kind,text", CURE_EXAMPLES, ids=[f"{c.id}-{k}-{i}" for i, (c, k, _) in enumerate(CURE_EXAMPLES)])
+def test_cure_examples(cure, kind, text):
+    assert check_cure_example(LIB, cure, kind, text) is None
+
+
+def test_a_cure_silences_the_model_but_not_the_rules():
+    from contract_review.analyze.fusion import decide
+    from contract_review.model import ClauseScore, RuleHit, Severity
+
+    score = ClauseScore(clause_id="x", scores={"A25.8": 0.97, "A25.1": 0.9})
+    th = {"A25.8": 0.7, "A25.1": 0.7}
+    assert decide([], score, th).labels == ["A25.1", "A25.8"]
+    assert decide([], score, th, cured={"A25.8"}).labels == ["A25.1"]
+    hit = RuleHit(rule_id="r", code="A25.8", clause_id="x", severity=Severity.high)
+    assert decide([hit], score, th, cured={"A25.8"}).labels == ["A25.1", "A25.8"]
+
+
+def test_interpretation_in_the_consumers_favour_is_not_flagged(engine):
+    text = ("Trường hợp có cách hiểu khác nhau về nội dung của Điều kiện này, việc giải thích được thực hiện "
+            "theo hướng có lợi cho Khách hàng.")
+    assert "A25.8" not in engine.predict_texts([text])[0]["labels"]
+    unfair = "Trường hợp có cách hiểu khác nhau về nội dung của Điều kiện này, cách giải thích của Công ty là căn cứ cuối cùng."
+    assert "A25.8" in engine.predict_texts([unfair])[0]["labels"]
+
+
+def test_malformed_cure_names_the_file(tmp_path):
+    bad = GOOD + """cures:
+  - id: C-1
+    categories: [A25.3]
+    basis: {article: 25, clause: 3}
+    reason: "Một lý do đủ dài để giải thích vì sao hợp lệ."
+    patterns: [{regex: "chỉ áp dụng"}]
+    examples: {cured: [a, b], not_cured: [c]}
+"""
+    d = _write_rules(tmp_path, bad)
+    with pytest.raises(RuleSpecError) as e:
+        RuleLibrary.load(d)
+    assert "x-bad.yaml" in str(e.value) and "not_cured" in str(e.value)
 
 
 def test_coverage_of_every_clause_code():

@@ -24,13 +24,15 @@ class ClauseDecision:
     source: dict[str, str] = field(default_factory=dict)
 
 
-def decide(hits: list[RuleHit], score: ClauseScore | None, thresholds: dict[str, float]) -> ClauseDecision:
+def decide(hits: list[RuleHit], score: ClauseScore | None, thresholds: dict[str, float],
+           cured: set[str] | frozenset[str] = frozenset()) -> ClauseDecision:
+    """`cured`: codes whose statutory cure is written in the clause; the model alone cannot flag them."""
     by_code: dict[str, list[RuleHit]] = {}
     for h in hits:
         by_code.setdefault(h.code, []).append(h)
     scores = score.scores if score else {}
     out = ClauseDecision()
-    codes = set(by_code) | {c for c, p in scores.items() if c in thresholds and p >= thresholds[c]}
+    codes = set(by_code) | {c for c, p in scores.items() if c in thresholds and p >= thresholds[c] and c not in cured}
     for code in sorted(codes, key=_code_order):
         p = scores.get(code)
         rule = code in by_code
@@ -62,9 +64,9 @@ def _code_order(code: str) -> tuple:
 
 def findings_for_clause(
     clause: Clause, hits: list[RuleHit], score: ClauseScore | None, thresholds: dict[str, float],
-    rules_by_id: dict, similar: list[SimilarClause] | None = None,
+    rules_by_id: dict, similar: list[SimilarClause] | None = None, cured: set[str] | frozenset[str] = frozenset(),
 ) -> list[Finding]:
-    decision = decide(hits, score, thresholds)
+    decision = decide(hits, score, thresholds, cured)
     cats = categories()
     out = []
     for code in decision.labels:

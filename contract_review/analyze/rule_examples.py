@@ -30,6 +30,16 @@ def check_example(lib: RuleLibrary, rule, kind: str, text: str) -> str | None:
     return None
 
 
+def check_cure_example(lib: RuleLibrary, cure, kind: str, text: str) -> str | None:
+    """A `cured` example must contain the cure's wording; a `not_cured` one must not."""
+    found = cure.id in {i for ids in lib.cures_in(normalize_text(text), cures=[cure]).values() for i in ids}
+    if kind == "cured" and not found:
+        return f"{cure.id}: cured example not recognised: {text}"
+    if kind == "not_cured" and found:
+        return f"{cure.id}: not_cured example recognised as cured: {text}"
+    return None
+
+
 def run_examples(rule_id: str | None = None, lib: RuleLibrary | None = None) -> tuple[list[str], int]:
     lib = lib or RuleLibrary.load()
     failures, total = [], 0
@@ -38,6 +48,15 @@ def run_examples(rule_id: str | None = None, lib: RuleLibrary | None = None) -> 
         msg = check_example(lib, r, kind, text)
         if msg:
             failures.append(msg)
+    for cure in lib.cures:
+        if rule_id and cure.id != rule_id:
+            continue
+        for kind, texts in (("cured", cure.spec.examples.cured), ("not_cured", cure.spec.examples.not_cured)):
+            for text in texts:
+                total += 1
+                msg = check_cure_example(lib, cure, kind, text)
+                if msg:
+                    failures.append(msg)
     return failures, total
 
 

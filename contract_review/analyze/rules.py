@@ -102,9 +102,40 @@ class RuleSpec(_Spec):
     note: str | None = None
 
 
+class CureExamples(_Spec):
+    cured: list[str] = Field(min_length=2)
+    not_cured: list[str] = Field(min_length=2)
+
+
+class CureSpec(_Spec):
+    """Wording that makes a clause fair under a provision whatever else it says (the law's own carve-out
+    or cure, e.g. "giải thích theo hướng có lợi cho người tiêu dùng" — Điều 24). A classifier score alone
+    cannot outweigh it: a model-only finding of that code is dropped. Rule findings keep their own
+    `unless` / `requires_absent`."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]+$")
+    categories: list[str] = Field(min_length=1)
+    basis: BasisSpec
+    reason: str = Field(min_length=20)
+    patterns: list[PatternSpec] = Field(min_length=1)
+    examples: CureExamples
+
+
 class RuleFile(_Spec):
     provision: str | None = None  # human title of the provision this file covers
     rules: list[RuleSpec]
+    cures: list[CureSpec] = Field(default_factory=list)
+
+
+@dataclass
+class Cure:
+    spec: CureSpec
+    file: str
+    patterns: list["_Compiled"]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
 
 
 # ----------------------------------------------------------------------------- compiled
@@ -167,8 +198,10 @@ def _data_dir() -> Path:
 class RuleLibrary:
     """All rules, compiled once per process."""
 
-    def __init__(self, rules: list[Rule], macros: dict[str, str], version: str, files: list[str]):
+    def __init__(self, rules: list[Rule], macros: dict[str, str], version: str, files: list[str],
+                 cures: list[Cure] | None = None):
         self.rules = rules
+        self.cures = cures or []
         self.macros = macros
         self.version = version
         self.files = files
@@ -181,6 +214,10 @@ class RuleLibrary:
                 for c in group:
                     self._collect_tokens(c)
                     _collect_needs(c, needs)
+        for cure in self.cures:
+            for c in cure.patterns:
+                self._collect_tokens(c)
+                _collect_needs(c, needs)
         self.needs = tuple(sorted(needs))  # every necessary literal, checked once per text
 
     # ------------------------------------------------------------------ loading
@@ -194,6 +231,7 @@ class RuleLibrary:
         macros = {str(k): str(v) for k, v in (macros or {}).get("macros", {}).items()}
         digest = hashlib.sha256()
         rules: list[Rule] = []
+        cures: list[Cure] = []
         files = []
         seen: dict[str, str] = {}
         for path in sorted(d.glob("*.yaml")):
@@ -226,9 +264,18 @@ class RuleLibrary:
                     ))
                 except (regex.error, ValueError, KeyError) as e:
                     raise RuleSpecError(f"{path.name} (rule {spec.id}): {e}") from e
+            for spec in rf.cures:
+                if spec.id in seen:
+                    raise RuleSpecError(f"{path.name}: id '{spec.id}' already defined in {seen[spec.id]}")
+                seen[spec.id] = path.name
+                try:
+                    cures.append(Cure(spec=spec, file=path.name,
+                                      patterns=[_compile(p, macros, f"{spec.id}/c{i}") for i, p in enumerate(spec.patterns)]))
+                except (regex.error, ValueError, KeyError) as e:
+                    raise RuleSpecError(f"{path.name} (cure {spec.id}): {e}") from e
         if not rules:
             raise RuleSpecError(f"no rules found in {d}")
-        return cls(rules, macros, digest.hexdigest()[:12], files)
+        return cls(rules, macros, digest.hexdigest()[:12], files, cures)
 
     # ------------------------------------------------------------------ token matcher
     def _collect_tokens(self, c: _Compiled) -> None:
@@ -335,6 +382,16 @@ class RuleLibrary:
             elif explain:
                 results.append(RuleResult(rule, False, _merge(spans), decided))
         return results
+
+    def cures_in(self, text: str, tokens=None, cures: list[Cure] | None = None) -> dict[str, list[str]]:
+        """Code -> ids of the cures whose wording occurs in the text."""
+        ctx = _Lazy(self, text, tokens)
+        out: dict[str, list[str]] = {}
+        for cure in cures if cures is not None else self.cures:
+            if any(ctx.find(c) for c in cure.patterns):
+                for code in cure.spec.categories:
+                    out.setdefault(code, []).append(cure.id)
+        return out
 
     def hits(self, clause_id: str, text: str, offset: int, scope_text: str | None = None, tokens=None) -> list[RuleHit]:
         """Fired rules on a clause as RuleHits with absolute offsets (clause starts at `offset`)."""
