@@ -158,6 +158,7 @@ class Engine:
                 cured = set(self.rules.cures_in(contexts[c.id][0])) if self.use_rules else set()
                 findings += findings_for_clause(c, hits.get(c.id, []), scores.get(c.id), thresholds,
                                                 self.rules.by_id, similar.get(c.id), cured)
+            findings = drop_repeated_lead_in_findings(findings, clauses, contexts)
             for i, f in enumerate(findings, 1):
                 f.id = f"F{i}"
             report = build_report(doc, clauses, findings, form_checks, registration, contract_kind, profile,
@@ -242,6 +243,26 @@ def analysis_contexts(doc: Document, clauses: list[Clause]) -> dict[str, tuple[s
             a = by_id[article_of[c.id]]
             scope = doc.text[a.start:article_end[a.id]]
         out[c.id] = (text, offset, scope)
+    return out
+
+
+def drop_repeated_lead_in_findings(findings: list[Finding], clauses: list[Clause],
+                                   contexts: dict[str, tuple[str, int, str | None]]) -> list[Finding]:
+    """A point is read with its lead-in ("Công ty không chịu trách nhiệm trong các trường hợp sau:"), so
+    a finding of the lead-in would otherwise repeat on every point of the list. Keep it on the lead-in;
+    keep it on a point only when the point's own words carry it (a rule matched inside the point)."""
+    by_id = {c.id: c for c in clauses}
+    codes_of: dict[str, set[str]] = {}
+    for f in findings:
+        codes_of.setdefault(f.clause_id, set()).add(f.code)
+    out = []
+    for f in findings:
+        c = by_id.get(f.clause_id)
+        ctx = contexts.get(f.clause_id)
+        read_with_lead_in = c is not None and ctx is not None and c.parent and ctx[1] < c.start
+        if read_with_lead_in and f.code in codes_of.get(c.parent, set()) and not f.evidence.matches:
+            continue
+        out.append(f)
     return out
 
 

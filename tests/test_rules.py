@@ -209,3 +209,17 @@ def test_cli_rules_list_json_and_check():
                         "Công ty có quyền sửa đổi Điều khoản sử dụng bất cứ lúc nào; việc tiếp tục sử dụng được hiểu là chấp nhận."],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "A25.4" in r.stdout
+
+
+def test_a_lead_in_finding_is_not_repeated_on_every_point(engine):
+    text = ("HỢP ĐỒNG CUNG CẤP DỊCH VỤ TRUYỀN HÌNH\n"
+            "Điều 1. Trách nhiệm của Công ty\n"
+            "1. Công ty không chịu bất kỳ trách nhiệm nào trong các trường hợp sau:\n"
+            "a) Đường truyền Internet của Khách hàng do doanh nghiệp khác cung cấp bị gián đoạn;\n"
+            "b) Thiết bị của Khách hàng không tương thích với ứng dụng;\n"
+            "c) Dịch vụ bị gián đoạn kể cả do lỗi của Công ty.\n")
+    report = engine.review_text(text, name="t.txt")
+    a1 = {f.clause_id for f in report.findings if f.code == "A25.1"}
+    assert "D1.K1" in a1  # the lead-in carries the finding once
+    assert "D1.K1.a" not in a1 and "D1.K1.b" not in a1  # not repeated on points that add nothing
+    assert "D1.K1.c" in a1  # a point whose own words are unfair keeps its finding
