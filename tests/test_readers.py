@@ -162,3 +162,13 @@ def test_legacy_encodings_detected_in_text():
     assert doc.encoding == "tcvn3"
     assert doc.text.startswith("Hợp đồng mua bán điện. Bên A có trách nhiệm cung cấp điện")
     assert any(n.code == "legacy_encoding" for n in doc.notices)
+
+
+def test_pdf_wrapped_appendix_reference_is_not_a_heading():
+    """"... theo danh mục tại" / "Phụ lục 03." wrapped onto a new PDF line continues the sentence."""
+    from contract_review.ingest.pdf_reader import _strong_marker
+
+    assert not _strong_marker("Phụ lục 03.")
+    assert not _strong_marker("Phụ lục 02, Phụ lục 03 và các văn bản kèm theo.")
+    assert _strong_marker("PHỤ LỤC 03")
+    assert _strong_marker("Phụ lục 01: DANH MỤC TRANG THIẾT BỊ")

@@ -288,7 +288,8 @@ def _strong_marker(text: str, at_break: bool = False) -> bool:
     if mk.type == "article":
         return bool(mk.title[:1].isupper())  # "Điều 3." ending a wrapped sentence has no title
     if mk.type == "appendix":
-        return not mk.title or mk.title.isupper()
+        # "... theo danh mục tại" + "Phụ lục 03." wrapped onto the next line is a reference, not a heading
+        return (not mk.title and not text.rstrip().endswith((".", ",", ";"))) or (bool(mk.title) and mk.title.isupper())
     if mk.type == "bullet":
         return at_break  # mid-page "- Chi nhánh ..." may be a wrapped dash: the line geometry decides
     return mk.type != "signature" or len(text) < 60
