@@ -51,6 +51,15 @@ def _is_upper_title(s: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8
 
 
+def _continues_sentence(t: str, m: re.Match) -> bool:
+    """The words after "Chương II" / "Mục 3" carry on a sentence: no delimiter after the number and
+    the rest starts with punctuation or a lower-case word."""
+    head, rest = t[: m.start(3)], m.group(3)
+    if re.search(r"[.:\-]\s*$", head) or not rest:
+        return False
+    return rest[0] in ";,)" or rest[0].islower()
+
+
 def detect_marker(text: str) -> Marker | None:
     """The structure marker a paragraph starts with, if any."""
     t = text.strip()
@@ -60,11 +69,15 @@ def detect_marker(text: str) -> Marker | None:
     if m:
         return Marker("article", m.group(2), t[: m.start(3)].strip(), m.group(3).strip())
     m = _R_CHAPTER.match(t)
+    if m and _continues_sentence(t, m):
+        m = None  # "Chương II của Hợp đồng ..." / "Mục 6; ..." is a reference wrapped onto a new line
     if m and (len(t) < 160 or _is_upper_title(m.group(3))):
         num = m.group(2)
         n = str(roman_to_int(num)) if not num.isdigit() else num
         return Marker("chapter", n, t[: m.start(3)].strip(), m.group(3).strip())
     m = _R_SECTION.match(t)
+    if m and _continues_sentence(t, m):
+        m = None
     if m and len(t) < 160:
         num = m.group(2)
         n = str(roman_to_int(num)) if not num.isdigit() else num

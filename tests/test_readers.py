@@ -172,3 +172,23 @@ def test_pdf_wrapped_appendix_reference_is_not_a_heading():
     assert not _strong_marker("Phụ lục 02, Phụ lục 03 và các văn bản kèm theo.")
     assert _strong_marker("PHỤ LỤC 03")
     assert _strong_marker("Phụ lục 01: DANH MỤC TRANG THIẾT BỊ")
+
+
+def test_pdf_line_joining_of_headings_and_wrapped_numbers():
+    from contract_review.ingest.pdf_reader import _heading_after_sentence, _number_continues_sentence
+
+    # a capitalised heading after a finished sentence opens a paragraph even without a gap
+    assert _heading_after_sentence("... quấy rối Người bán.", "ĐÁNH GIÁ SẢN PHẨM")
+    assert not _heading_after_sentence("... theo quy định của", "ĐIỀU KIỆN GIAO DỊCH CHUNG")
+    # "... thay thế phiên bản" + "4.1. Thỏa thuận ..." continues the sentence; after a full stop it is a khoản
+    assert _number_continues_sentence("Thỏa thuận này thay thế phiên bản", "4.1. Thỏa thuận được đăng tải công khai.")
+    assert not _number_continues_sentence("Khách hàng thanh toán đúng hạn.", "4.2. Công ty xuất hóa đơn.")
+
+
+def test_wrapped_chapter_or_section_reference_is_not_a_marker():
+    from contract_review.markers import detect_marker
+
+    assert detect_marker('Mục 6; "Giá không hoàn hủy" là loại giá ưu đãi') is None
+    assert detect_marker("Chương II của Hợp đồng này quy định") is None
+    assert detect_marker("Mục 3. Quyền của khách hàng").type == "section"
+    assert detect_marker("CHƯƠNG II").type == "chapter"

@@ -21,7 +21,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from contract_review.errors import CorruptFile, EncryptedFile
-from contract_review.markers import detect_marker
+from contract_review.markers import _is_upper_title, detect_marker
 from contract_review.ingest.limits import Limits, check_pages
 from contract_review.model import Block, PageInfo, StyleSpan
 
@@ -295,6 +295,21 @@ def _strong_marker(text: str, at_break: bool = False) -> bool:
     return mk.type != "signature" or len(text) < 60
 
 
+def _number_continues_sentence(prev: str, text: str) -> bool:
+    """"... thay thế phiên bản" + "4.1. Thỏa thuận ..." on the next line: a number right after a full
+    line that stopped mid-sentence belongs to that sentence (a new khoản follows a finished one)."""
+    mk = detect_marker(text)
+    return bool(mk and mk.type.startswith("decimal") and not prev.rstrip().endswith((".", ";", ":", "!", "?", ")")))
+
+
+def _heading_after_sentence(prev: str, text: str) -> bool:
+    """An unnumbered capitalised heading ("ĐÁNH GIÁ SẢN PHẨM") right after a finished sentence starts a
+    paragraph even when the layout gives no gap before it."""
+    words = text.split()
+    return (prev.rstrip().endswith((".", ";", "!", "?")) and 2 <= len(words) <= 20 and len(text) < 150
+            and _is_upper_title(text) and not text.rstrip().endswith((".", ";", ",")))
+
+
 def _pitch_ratio(prev: _Line, ln: _Line) -> float | None:
     """Baseline-to-baseline distance over font size (glyph boxes vary with stacked diacritics;
     baselines do not)."""
@@ -322,7 +337,7 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
         if _FILL.match(ln.text) and not prev.text.rstrip().endswith((".", ";", ":")):
             new = False  # a run of fill-in dots pushed onto its own line
         elif ln.page != prev.page or ln.col != prev.col:
-            new = not wrapped or _strong_marker(ln.text, at_break=True)
+            new = not wrapped or _strong_marker(ln.text, at_break=True) or _heading_after_sentence(prev.text, ln.text)
         else:
             r = _pitch_ratio(prev, ln)
             if r is not None:
@@ -330,7 +345,8 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
             else:
                 gap = ln.top - prev.bottom
                 spaced = gap > 0.6 * (ln.bottom - ln.top) or gap < -(ln.bottom - ln.top)
-            new = spaced or not wrapped or _strong_marker(ln.text)
+            new = spaced or not wrapped or _heading_after_sentence(prev.text, ln.text) or (
+                _strong_marker(ln.text) and not _number_continues_sentence(prev.text, ln.text))
         if new:
             paras.append([ln])
         else:
