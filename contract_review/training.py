@@ -445,7 +445,7 @@ whole and its individual errors are not read. See `corpus/heldout/README.md`.
   contracts use wordings nobody here thought of; expect lower figures on them. The blind `test` row is
   the best guide to that gap (cross-validation and the sample contracts share their writers' habits with
   the training data; the held-out documents do not). Its precision is the weak side: about one flagged
-  clause in four or five is a fair clause the reviewer will dismiss.
+  clause in five is a fair clause the reviewer will dismiss.
 - The rules were written by people who could see the corpus, so "rules alone" and "fused" CV figures
   are optimistic for the rule share.
 - A25.15 (good-faith catch-all) is low precision by nature: its findings ask for human confirmation.
