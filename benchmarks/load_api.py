@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,36 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(workers: int | None, timeout: float) -> tuple[subprocess.Popen, str, Path]:
+    from api_samples import start_server as start
+
     data = Path(tempfile.mkdtemp(prefix="cr-load-"))
-    port = free_port()
-    env = {**os.environ, "CONTRACT_REVIEW_DATA_DIR": str(data), "CONTRACT_REVIEW_TIMEOUT": str(timeout)}
+    extra = {"CONTRACT_REVIEW_TIMEOUT": str(timeout)}
     if workers is not None:
-        env["CONTRACT_REVIEW_WORKERS"] = str(workers)
-    for k in ("CONTRACT_REVIEW_API_KEYS", "CONTRACT_REVIEW_KEYS_FILE", "CONTRACT_REVIEW_DATABASE_URL"):
-        env.pop(k, None)
-    log = open(data / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "contract_review.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("server exited:\n" + (data / "server.log").read_text("utf-8", "replace")[-2000:])
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return proc, url, data
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("server not ready after 300 s")
+        extra["CONTRACT_REVIEW_WORKERS"] = str(workers)
+    try:
+        proc, url, _log = start(data, extra)
+    except RuntimeError as e:
+        raise SystemExit(str(e)) from None
+    return proc, url, data
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from contract_review.analyze.categories import CLAUSE_CODES, UNFAIR_CODES
-from contract_review.analyze.classifier import META_FILE, MODEL_FILE, models_dir, prepare_text
+from contract_review.analyze.classifier import (META_FILE, MODEL_FILE, models_dir, pack_pipeline, prepare_text,
+                                                 unpack_pipeline)
 from contract_review.analyze.rules import RuleLibrary, _data_dir
 from contract_review.corpus import clauses_path, load
 from contract_review.evaluation import evaluate
@@ -296,19 +297,20 @@ def main(out_dir: Path | None = None, quick: bool = False, log=print) -> dict:
     pipe = build_pipeline(params)
     pipe.fit(texts, Y)
     train_seconds = round(time.perf_counter() - t, 2)
-    index_matrix = pipe.named_steps["features"].transform(texts).tocsr().astype(np.float32)
     sha = file_sha256(cpath)
     version = f"{time.strftime('%Y%m%d')}-{sha[:8]}"
     bundle = {
         "pipeline": pipe, "codes": codes, "thresholds": th, "corpus_sha256": sha, "version": version,
-        "index_matrix": index_matrix,
-        # one string instead of thousands of small objects keeps the skops schema (and loading) small
+        "vocabularies": pack_pipeline(pipe),
+        # one string instead of thousands of small objects keeps the skops schema (and loading) small;
+        # the similar-clause index is rebuilt from these texts when first needed
         "index_meta": json.dumps([[r["id"], r["text"], r["labels"]] for r in rows], ensure_ascii=False),
     }
     import skops.io as sio
 
     model_path = out_dir / MODEL_FILE
     sio.dump(bundle, str(model_path), compression=zipfile.ZIP_DEFLATED)
+    unpack_pipeline(pipe, bundle["vocabularies"])
     size_mb = model_path.stat().st_size / 1e6
 
     log("evaluating on the sample contracts and the blind held-out contracts ...")

@@ -53,3 +53,46 @@ def make_app(data_dir: Path, engine=None, **settings):
 
     workers = settings.pop("workers", 0)
     return create_app(Settings(data_dir=Path(data_dir), workers=workers, **settings), engine=engine)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: Path, env_extra: dict[str, str], ready_within: float = 300.0):
+    """`contract-review serve` in a subprocess (worker-process mode, as `make run`) on a free port with
+    a fresh data directory and no keys, waited for until /readyz answers. Returns (process, base url,
+    log file handle); the log is data_dir/server.log. Raises RuntimeError with the log's tail if the
+    server exits or is not ready in time."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    env = {**os.environ, "CONTRACT_REVIEW_DATA_DIR": str(data_dir), **env_extra}
+    for k in ("CONTRACT_REVIEW_API_KEYS", "CONTRACT_REVIEW_KEYS_FILE", "CONTRACT_REVIEW_DATABASE_URL"):
+        env.pop(k, None)
+    port = free_port()
+    log = open(data_dir / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "contract_review.cli", "serve", "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + ready_within
+    while True:
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return proc, url, log
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            log.close()
+            tail = (data_dir / "server.log").read_text("utf-8", "replace")[-3000:]
+            raise RuntimeError("server did not start:\n" + tail)
+        time.sleep(0.3)

@@ -5,17 +5,13 @@ the same upload with JavaScript off."""
 from __future__ import annotations
 
 import base64
-import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from api_samples import small_docx
+from api_samples import small_docx, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,36 +23,16 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     pytest.importorskip("playwright")
     data = tmp_path_factory.mktemp("browser-data")
-    port = free_port()
-    env = {**os.environ, "CONTRACT_REVIEW_DATA_DIR": str(data), "CONTRACT_REVIEW_WORKERS": "1",
-           "CONTRACT_REVIEW_TIMEOUT": "300"}
-    for k in ("CONTRACT_REVIEW_API_KEYS", "CONTRACT_REVIEW_KEYS_FILE", "CONTRACT_REVIEW_DATABASE_URL"):
-        env.pop(k, None)
-    log = open(data / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "contract_review.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 240
     try:
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail("server did not start:\n" + (data / "server.log").read_text("utf-8", "replace")[-3000:])
-            time.sleep(0.5)
+        proc, base, log = start_server(data, {"CONTRACT_REVIEW_WORKERS": "1", "CONTRACT_REVIEW_TIMEOUT": "300"},
+                                       ready_within=240)
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    try:
         yield base
     finally:
         proc.terminate()

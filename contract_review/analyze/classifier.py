@@ -28,6 +28,26 @@ def prepare_text(text: str) -> str:
     return " ".join(t.split())
 
 
+def pack_pipeline(pipeline) -> str:
+    """Make a fitted pipeline small to store: each vectorizer's vocabulary leaves the object as one JSON
+    string of its terms in column order (skops would write every dict entry into its schema, tens of
+    MB), and the linear weights become float32. `unpack_pipeline` restores the vocabularies."""
+    terms = {}
+    for name, vec in pipeline.named_steps["features"].transformer_list:
+        terms[name] = vec.get_feature_names_out().tolist()
+        vec.vocabulary_ = {}
+    for est in pipeline.named_steps["clf"].estimators_:
+        est.coef_ = est.coef_.astype(np.float32)
+        est.intercept_ = est.intercept_.astype(np.float32)
+    return json.dumps(terms, ensure_ascii=False)
+
+
+def unpack_pipeline(pipeline, packed: str) -> None:
+    terms = json.loads(packed)
+    for name, vec in pipeline.named_steps["features"].transformer_list:
+        vec.vocabulary_ = {term: i for i, term in enumerate(terms[name])}
+
+
 def models_dir() -> Path:
     return _data_dir().parent / "models"
 
@@ -61,7 +81,7 @@ class ClauseClassifier:
         self.codes: list[str] = list(bundle["codes"])
         self.thresholds: dict[str, dict[str, float]] = bundle["thresholds"]
         self.corpus_sha256: str = bundle.get("corpus_sha256", "")
-        self.index_matrix = bundle.get("index_matrix")
+        self._index_matrix = bundle.get("index_matrix")  # models up to 2026-11-28 stored it
         self.index_ids: list[str] = list(bundle.get("index_ids", []))
         self.index_texts: list[str] = list(bundle.get("index_texts", []))
         self.index_labels: list[list[str]] = [list(x) for x in bundle.get("index_labels", [])]
@@ -87,6 +107,8 @@ class ClauseClassifier:
         t = time.perf_counter()
         # only the types our own training writes are allowed; skops refuses anything else
         bundle = sio.load(str(path), trusted=trusted_types())
+        if isinstance(bundle.get("vocabularies"), str):
+            unpack_pipeline(bundle["pipeline"], bundle["vocabularies"])
         if isinstance(bundle.get("index_meta"), str):  # ids, texts and labels stored as one JSON string
             meta_rows = json.loads(bundle["index_meta"])
             bundle["index_ids"] = [r[0] for r in meta_rows]
@@ -146,6 +168,13 @@ class ClauseClassifier:
         return out
 
     # ------------------------------------------------------------------ similar clauses
+    @property
+    def index_matrix(self):
+        """Feature rows of the labeled corpus, built on first use (~0.5 s) rather than stored (3 MB)."""
+        if self._index_matrix is None and self.index_texts:
+            self._index_matrix = self._features(self.index_texts).tocsr().astype(np.float32)
+        return self._index_matrix
+
     def similar(self, texts: list[str], k: int = 3) -> list[list[SimilarClause]]:
         if self.index_matrix is None or not texts:
             return [[] for _ in texts]
