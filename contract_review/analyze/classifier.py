@@ -179,13 +179,14 @@ class ClauseClassifier:
         if self.index_matrix is None or not texts:
             return [[] for _ in texts]
         X = self._features(texts)
-        sims = (X @ self.index_matrix.T).toarray() / 2.0  # two L2-normalised blocks -> cosine in [0, 1]
+        # each vectorizer block is L2-normalised: the mean over blocks is a cosine in [0, 1]
+        sims = (X @ self.index_matrix.T).toarray() / len(self._vectorizers)
         out = []
         for i in range(len(texts)):
             order = np.argsort(-sims[i])[:k]
             out.append([
                 SimilarClause(id=self.index_ids[j], text=self.index_texts[j], labels=self.index_labels[j],
                               similarity=round(float(sims[i, j]), 3))
-                for j in order if sims[i, j] > 0.1
+                for j in order if sims[i, j] > 0.2
             ])
         return out
